@@ -1,0 +1,5 @@
+namespace Handlers.Eventing;
+
+internal static class Placeholder
+{
+}

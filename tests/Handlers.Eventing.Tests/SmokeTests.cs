@@ -1,0 +1,7 @@
+namespace Handlers.Eventing.Tests;
+
+public class SmokeTests
+{
+    [Fact]
+    public void Assembly_Loads() => Assert.Equal("Handlers.Eventing", typeof(Placeholder).Assembly.GetName().Name);
+}
