@@ -3,5 +3,5 @@ namespace Handlers.Eventing.Tests;
 public class SmokeTests
 {
     [Fact]
-    public void Assembly_Loads() => Assert.Equal("Handlers.Eventing", typeof(Placeholder).Assembly.GetName().Name);
+    public void Assembly_Loads() => Assert.Equal("Handlers.Eventing", typeof(EventEmitter).Assembly.GetName().Name);
 }

@@ -1,5 +1,0 @@
-namespace Handlers.Eventing;
-
-internal static class Placeholder
-{
-}
