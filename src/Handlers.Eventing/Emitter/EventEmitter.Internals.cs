@@ -27,6 +27,31 @@ public partial class EventEmitter
     {
     }
 
+    /// <summary>
+    /// Starts placing new listeners before the ones already registered, in their own registration order (a prepend
+    /// region), until <see cref="EndFrontInsertion"/>. <see cref="HttpCall"/> uses it for client-level listeners.
+    /// </summary>
+    private protected void BeginFrontInsertion()
+    {
+        lock (_gate)
+        {
+            _frontInsertion = true;
+        }
+    }
+
+    /// <summary>Ends the prepend region started by <see cref="BeginFrontInsertion"/>.</summary>
+    private protected void EndFrontInsertion()
+    {
+        lock (_gate)
+        {
+            _frontInsertion = false;
+            foreach (var set in _sets)
+            {
+                set.FrontCount = 0;
+            }
+        }
+    }
+
     /// <summary>Returns the current listeners of <paramref name="key"/>; call under <see cref="SyncRoot"/> to pair it with a state change.</summary>
     private protected Registration[] GetRegistrations(EventKey key) => FindSet(key)?.Items ?? [];
 
@@ -172,7 +197,15 @@ public partial class EventEmitter
 
         var items = set.Items;
         var next = new Registration[items.Length + 1];
-        if (prepend)
+        if (_frontInsertion)
+        {
+            var index = prepend ? 0 : Math.Min(set.FrontCount, items.Length);
+            set.FrontCount++;
+            Array.Copy(items, 0, next, 0, index);
+            next[index] = registration;
+            Array.Copy(items, index, next, index + 1, items.Length - index);
+        }
+        else if (prepend)
         {
             Array.Copy(items, 0, next, 1, items.Length);
             next[0] = registration;

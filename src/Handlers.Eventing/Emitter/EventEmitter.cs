@@ -25,6 +25,7 @@ public partial class EventEmitter
     private readonly Lock _gate = new();
     private volatile ListenerSet[] _sets = [];
     private int _maxListeners = -1;
+    private bool _frontInsertion;
 
     /// <summary>Initializes a new emitter with no listeners.</summary>
     public EventEmitter()

@@ -14,4 +14,7 @@ internal sealed class ListenerSet
 
     /// <summary>Whether the max-listener warning was raised since the set was created.</summary>
     public bool Warned;
+
+    /// <summary>How many listeners were placed at the front during the current prepend region of the emitter.</summary>
+    public int FrontCount;
 }

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Handlers.Eventing;
+
+/// <summary>
+/// The outcome of an <see cref="HttpCall"/>, modelled on the AWS SDK v2 <c>AWS.Response</c>: filled in as the call runs,
+/// final once <see cref="HttpEvents.Complete"/> has been raised.
+/// </summary>
+/// <remarks>
+/// One instance per call: <see cref="HttpCall.Response"/>, the result of <see cref="HttpCall.SendAsync"/>,
+/// <see cref="HttpCall.Completion"/> and the argument of <see cref="HttpEvents.HttpDone"/>, <see cref="HttpEvents.Success"/>,
+/// <see cref="HttpEvents.Error"/> and <see cref="HttpEvents.Complete"/> are the same object.
+/// </remarks>
+public sealed class HttpCallResponse
+{
+    private long _startTimestamp;
+    private long _headersTimestamp;
+    private long _endTimestamp;
+
+    internal HttpCallResponse(HttpCall call) => Call = call;
+
+    /// <summary>Gets the call this response belongs to.</summary>
+    public HttpCall Call { get; }
+
+    /// <summary>Gets the last attempt's response message, if one arrived.</summary>
+    public HttpResponseMessage? HttpResponse { get; internal set; }
+
+    /// <summary>Gets the last attempt's status code, if a response arrived.</summary>
+    public HttpStatusCode? StatusCode { get; internal set; }
+
+    /// <summary>
+    /// Gets why the call ended in error: an <see cref="HttpRequestException"/> with the status for a non-success status, the
+    /// transport's exception, an <see cref="OperationCanceledException"/> for cancellation, timeout and abort, an
+    /// <see cref="HttpCallAbandonedException"/> when the body was disposed unread, or a listener's exception.
+    /// </summary>
+    /// <value><see langword="null"/> while the call runs and after a success.</value>
+    public Exception? Error { get; internal set; }
+
+    /// <summary>Gets the number of retries: the number of attempts minus one.</summary>
+    public int RetryCount { get; internal set; }
+
+    /// <summary>Gets the number of the last attempt, from 1; 0 before the first attempt started.</summary>
+    public int Attempts { get; internal set; }
+
+    /// <summary>Gets the request body bytes handed to the transport in the last attempt (counted only while upload progress is listened to).</summary>
+    public long BytesSent { get; internal set; }
+
+    /// <summary>Gets the response body bytes read in the last attempt.</summary>
+    public long BytesReceived { get; internal set; }
+
+    /// <summary>Gets the time from the start of the call to the last attempt's response headers, if they arrived.</summary>
+    public TimeSpan? TimeToHeaders => _headersTimestamp == 0 ? null : Stopwatch.GetElapsedTime(_startTimestamp, _headersTimestamp);
+
+    /// <summary>Gets the time from the start of the call to its end (the end of the body, or the failure), once ended.</summary>
+    public TimeSpan? Duration => _endTimestamp == 0 ? null : Stopwatch.GetElapsedTime(_startTimestamp, _endTimestamp);
+
+    /// <summary>Gets a value indicating whether the call ended in success (false while it runs).</summary>
+    public bool IsSuccess => _endTimestamp != 0 && Error is null;
+
+    internal void MarkStarted() => _startTimestamp = Stopwatch.GetTimestamp();
+
+    internal void MarkHeaders() => _headersTimestamp = Stopwatch.GetTimestamp();
+
+    internal void MarkEnded() => _endTimestamp = Stopwatch.GetTimestamp();
+
+    /// <summary>Returns a short description: status, outcome and error.</summary>
+    /// <returns>A description for logs and the debugger.</returns>
+    public override string ToString() =>
+        $"{(StatusCode is { } status ? ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture) : "no response")}, " +
+        $"{(_endTimestamp == 0 ? "running" : Error is null ? "success" : "error: " + Error.Message)}";
+}

@@ -1,0 +1,120 @@
+using System.Net;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The response content the caller gets: the original content, unchanged in headers and bytes, read through a
+/// <see cref="ResponseBody"/> on every path (stream reads, copies, and HttpClient's buffering).
+/// </summary>
+internal sealed class ObservedContent : HttpContent
+{
+    private readonly HttpContent _inner;
+
+    public ObservedContent(HttpContent inner, HttpCall call, int attempt, bool endsCall)
+    {
+        _inner = inner;
+        foreach (var header in inner.Headers.NonValidated)
+        {
+            Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        var length = inner.Headers.ContentLength;
+        Headers.ContentLength = length;
+        Body = new ResponseBody(call, inner, length, attempt, endsCall);
+    }
+
+    public ResponseBody Body { get; }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        Body.EnterRead();
+        try
+        {
+            await _inner.CopyToAsync(new ObservingWriteStream(stream, Body), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var toThrow = Body.OnFailure(ex);
+            if (!ReferenceEquals(toThrow, ex))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+
+            throw;
+        }
+
+        Body.OnCopied();
+    }
+
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        Body.EnterRead();
+        try
+        {
+            _inner.CopyTo(new ObservingWriteStream(stream, Body), context, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            var toThrow = Body.OnFailure(ex);
+            if (!ReferenceEquals(toThrow, ex))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+
+            throw;
+        }
+
+        Body.OnCopied();
+    }
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    {
+        var stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        Body.SetStream(stream);
+        return new ObservedReadStream(stream, Body);
+    }
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
+    {
+        var stream = _inner.ReadAsStream(cancellationToken);
+        Body.SetStream(stream);
+        return new ObservedReadStream(stream, Body);
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = Body.Total ?? 0;
+        return Body.Total is not null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Exception? toThrow;
+            try
+            {
+                toThrow = Body.OnDisposed();
+            }
+            finally
+            {
+                _inner.Dispose();
+                base.Dispose(disposing);
+            }
+
+            if (toThrow is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+
+            return;
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The response stream the caller reads: every read path goes through <see cref="ResponseBody"/>, which raises the chunk
+/// events and ends the call at the end of the body. Reads allocate nothing per chunk.
+/// </summary>
+internal sealed class ObservedReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly ResponseBody _body;
+    private byte[]? _scratch;
+
+    public ObservedReadStream(Stream inner, ResponseBody body)
+    {
+        _inner = inner;
+        _body = body;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
+
+    public override long Position
+    {
+        get => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
+        set => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return Read(buffer.AsSpan(offset, count), buffer.AsMemory(offset, count));
+    }
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty || !_body.WantsChunks)
+        {
+            return Read(buffer, default);
+        }
+
+        // A listener wants the bytes as memory, which a span cannot give: read through a scratch array, then copy.
+        var scratch = _scratch ??= ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, 81920));
+        var length = Math.Min(buffer.Length, scratch.Length);
+        var read = Read(scratch.AsSpan(0, length), scratch.AsMemory(0, length));
+        scratch.AsSpan(0, read).CopyTo(buffer);
+        return read;
+    }
+
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 1 ? one[0] : -1;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        _body.EnterRead();
+        int read;
+        try
+        {
+            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            var toThrow = _body.OnFailure(ex);
+            if (!ReferenceEquals(toThrow, ex))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+
+            throw;
+        }
+
+        _body.OnRead(read, buffer[..read]);
+        return read;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override long Seek(long offset, SeekOrigin origin) =>
+        throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
+
+    public override void SetLength(long value) =>
+        throw new NotSupportedException("The response stream is read-only.");
+
+    public override void Write(byte[] buffer, int offset, int count) =>
+        throw new NotSupportedException("The response stream is read-only.");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Exception? toThrow;
+            try
+            {
+                toThrow = _body.OnDisposed();
+            }
+            finally
+            {
+                _inner.Dispose();
+                ReturnScratch();
+            }
+
+            if (toThrow is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Exception? toThrow;
+        try
+        {
+            toThrow = _body.OnDisposed();
+        }
+        finally
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+            ReturnScratch();
+        }
+
+        GC.SuppressFinalize(this);
+        if (toThrow is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+        }
+    }
+
+    private int Read(Span<byte> destination, ReadOnlyMemory<byte> chunk)
+    {
+        if (destination.IsEmpty)
+        {
+            return _inner.Read(destination);
+        }
+
+        _body.EnterRead();
+        int read;
+        try
+        {
+            read = _inner.Read(destination);
+        }
+        catch (Exception ex)
+        {
+            var toThrow = _body.OnFailure(ex);
+            if (!ReferenceEquals(toThrow, ex))
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+            }
+
+            throw;
+        }
+
+        _body.OnRead(read, chunk.IsEmpty ? default : chunk[..read]);
+        return read;
+    }
+
+    private void ReturnScratch()
+    {
+        if (Interlocked.Exchange(ref _scratch, null) is { } scratch)
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+}

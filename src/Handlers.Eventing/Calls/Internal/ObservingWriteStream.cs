@@ -1,0 +1,100 @@
+using System.Buffers;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The destination a response body is copied into when the caller copies or buffers it: each write is a chunk of the
+/// body, reported to <see cref="ResponseBody"/> before it is passed on.
+/// </summary>
+internal sealed class ObservingWriteStream : Stream
+{
+    private readonly Stream _destination;
+    private readonly ResponseBody _body;
+
+    public ObservingWriteStream(Stream destination, ResponseBody body)
+    {
+        _destination = destination;
+        _body = body;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        if (count > 0)
+        {
+            _body.OnRead(count, buffer.AsMemory(offset, count));
+            _body.EnterRead();
+        }
+
+        _destination.Write(buffer, offset, count);
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        if (!_body.WantsChunks)
+        {
+            _body.OnRead(buffer.Length, default);
+            _body.EnterRead();
+            _destination.Write(buffer);
+            return;
+        }
+
+        // A listener wants the bytes as memory, which a span cannot give.
+        var scratch = ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            buffer.CopyTo(scratch);
+            Write(scratch, 0, buffer.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!buffer.IsEmpty)
+        {
+            _body.OnRead(buffer.Length, buffer);
+            _body.EnterRead();
+        }
+
+        return _destination.WriteAsync(buffer, cancellationToken);
+    }
+
+    public override void Flush() => _destination.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _destination.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

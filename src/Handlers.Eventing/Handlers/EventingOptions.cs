@@ -1,0 +1,99 @@
+namespace Handlers.Eventing;
+
+/// <summary>
+/// Options of an <see cref="EventingHandler"/>: what counts as success, what listener exceptions do, and the client-level
+/// listeners applied to every call of the client.
+/// </summary>
+public sealed class EventingOptions
+{
+    private static readonly Func<HttpResponseMessage, bool> s_isSuccessStatusCode = static response => response.IsSuccessStatusCode;
+
+    private Func<HttpResponseMessage, bool> _successPredicate = s_isSuccessStatusCode;
+
+    /// <summary>Gets or sets the predicate that decides whether a response status is a success.</summary>
+    /// <value>The default accepts 2xx statuses (<see cref="HttpResponseMessage.IsSuccessStatusCode"/>).</value>
+    /// <remarks>
+    /// A response the predicate rejects still streams its body (<see cref="HttpEvents.HttpData"/>, <see cref="HttpEvents.HttpDone"/>),
+    /// then ends the call in <see cref="HttpEvents.Error"/> with an <see cref="HttpRequestException"/> carrying the status;
+    /// <see cref="HttpClient"/> still returns the response unchanged.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Func<HttpResponseMessage, bool> SuccessPredicate
+    {
+        get => _successPredicate;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _successPredicate = value;
+        }
+    }
+
+    /// <summary>Gets or sets a value indicating whether listener exceptions are isolated instead of failing the call.</summary>
+    /// <value>
+    /// The default is <see langword="false"/>: a listener exception fails the call and is thrown by the operation that raised
+    /// the event (AWS's rule). When <see langword="true"/>, listener exceptions are passed to
+    /// <see cref="ListenerExceptionHandler"/> (and logged when lifecycle logging is on) and never thrown.
+    /// </value>
+    public bool IsolateListenerExceptions { get; set; }
+
+    /// <summary>
+    /// Gets or sets a callback that receives listener exceptions that are not thrown: all of them when
+    /// <see cref="IsolateListenerExceptions"/> is on, otherwise the second and later exceptions of one emit.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>. The callback must not throw.</value>
+    public Action<HttpCall, EventKey, Exception>? ListenerExceptionHandler { get; set; }
+
+    /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
+    internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
+
+    /// <summary>Gets or sets a value indicating whether <c>AddEventing()</c> turned eventing on for the client these options name.</summary>
+    internal bool Enabled { get; set; }
+
+    /// <summary>
+    /// Adds client-level listeners (the AWS <c>AWS.events</c> idea): <paramref name="configure"/> runs for every call of the
+    /// client when it is sent, and the listeners it adds run before the call's own.
+    /// </summary>
+    /// <param name="configure">Adds listeners to the call, for example <c>call =&gt; call.On(HttpEvents.Complete, Log)</c>.</param>
+    /// <returns>These options, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public EventingOptions OnCall(Action<HttpCall> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        CallConfigurations.Add((call, _) => configure(call));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds client-level listeners that use services: <paramref name="configure"/> runs for every call of the client with the
+    /// call and the client's <see cref="IServiceProvider"/> (OkHttp's per-call listener factory).
+    /// </summary>
+    /// <param name="configure">Adds listeners to the call; resolve services from the provider.</param>
+    /// <returns>These options, for chaining.</returns>
+    /// <remarks>
+    /// With <c>AddEventing()</c> the provider is the application's; with a hand-built <see cref="EventingHandler"/> it is the
+    /// one passed to its constructor, or a provider that resolves nothing.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
+    public EventingOptions OnCall(Action<HttpCall, IServiceProvider> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        CallConfigurations.Add((call, services) => configure(call, services ?? EmptyServiceProvider.Instance));
+        return this;
+    }
+
+    internal void CopyTo(EventingOptions target)
+    {
+        target._successPredicate = _successPredicate;
+        target.IsolateListenerExceptions = IsolateListenerExceptions;
+        target.ListenerExceptionHandler = ListenerExceptionHandler;
+        target.CallConfigurations.AddRange(CallConfigurations);
+        target.Enabled = Enabled;
+    }
+
+    private sealed class EmptyServiceProvider : IServiceProvider
+    {
+        public static readonly EmptyServiceProvider Instance = new();
+
+        public object? GetService(Type serviceType) => null;
+    }
+}

@@ -1,0 +1,76 @@
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The transport's request stream as the original content sees it: writes are sliced into pieces of at most
+/// <see cref="UploadProgressContent.SliceSize"/> bytes, each reported once the transport accepted it.
+/// </summary>
+internal sealed class UploadProgressStream : Stream
+{
+    private readonly Stream _transport;
+    private readonly UploadProgressContent _content;
+
+    public UploadProgressStream(Stream transport, UploadProgressContent content)
+    {
+        _transport = transport;
+        _content = content;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
+            _transport.Write(slice);
+            _content.Report(slice.Length);
+            buffer = buffer[slice.Length..];
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
+            await _transport.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
+            _content.Report(slice.Length);
+            buffer = buffer[slice.Length..];
+        }
+    }
+
+    public override void Flush() => _transport.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => _transport.FlushAsync(cancellationToken);
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+}
