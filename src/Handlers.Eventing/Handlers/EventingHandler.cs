@@ -82,12 +82,8 @@ public class EventingHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var call = HttpCall.For(request);
-        if (_stage == EventingStage.Attempt)
-        {
-            return await SendAttemptAsync(call, request, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (!call.TryStart(_options, _services, cancellationToken, out var callToken))
+        var runsCall = _stage != EventingStage.Attempt;
+        if (runsCall && !call.TryStart(_options, _services, cancellationToken, out cancellationToken))
         {
             // An outer handler already runs this call.
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -96,17 +92,37 @@ public class EventingHandler : DelegatingHandler
         HttpResponseMessage response;
         try
         {
-            response = _stage == EventingStage.CallAndAttempt
-                ? await SendAttemptAsync(call, request, callToken).ConfigureAwait(false)
-                : await base.SendAsync(request, callToken).ConfigureAwait(false);
+            if (_stage == EventingStage.Call)
+            {
+                response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var (attempt, original) = BeginAttempt(call, request);
+                try
+                {
+                    response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    ThrowAttemptFailure(call, attempt, ex);
+                    throw;
+                }
+                finally
+                {
+                    EndAttempt(request, original);
+                }
+
+                response = CompleteAttempt(call, attempt, response);
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (runsCall)
         {
             ThrowCallFailure(call, ex);
             throw;
         }
 
-        return CompleteCall(call, response);
+        return runsCall ? CompleteCall(call, response) : response;
     }
 
     /// <inheritdoc/>
@@ -114,12 +130,8 @@ public class EventingHandler : DelegatingHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var call = HttpCall.For(request);
-        if (_stage == EventingStage.Attempt)
-        {
-            return SendAttempt(call, request, cancellationToken);
-        }
-
-        if (!call.TryStart(_options, _services, cancellationToken, out var callToken))
+        var runsCall = _stage != EventingStage.Attempt;
+        if (runsCall && !call.TryStart(_options, _services, cancellationToken, out cancellationToken))
         {
             return base.Send(request, cancellationToken);
         }
@@ -127,59 +139,37 @@ public class EventingHandler : DelegatingHandler
         HttpResponseMessage response;
         try
         {
-            response = _stage == EventingStage.CallAndAttempt
-                ? SendAttempt(call, request, callToken)
-                : base.Send(request, callToken);
+            if (_stage == EventingStage.Call)
+            {
+                response = base.Send(request, cancellationToken);
+            }
+            else
+            {
+                var (attempt, original) = BeginAttempt(call, request);
+                try
+                {
+                    response = base.Send(request, cancellationToken);
+                }
+                catch (Exception ex)
+                {
+                    ThrowAttemptFailure(call, attempt, ex);
+                    throw;
+                }
+                finally
+                {
+                    EndAttempt(request, original);
+                }
+
+                response = CompleteAttempt(call, attempt, response);
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (runsCall)
         {
             ThrowCallFailure(call, ex);
             throw;
         }
 
-        return CompleteCall(call, response);
-    }
-
-    private async Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var (attempt, original) = BeginAttempt(call, request);
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ThrowAttemptFailure(call, attempt, ex);
-            throw;
-        }
-        finally
-        {
-            EndAttempt(request, original);
-        }
-
-        return CompleteAttempt(call, attempt, response);
-    }
-
-    private HttpResponseMessage SendAttempt(HttpCall call, HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var (attempt, original) = BeginAttempt(call, request);
-        HttpResponseMessage response;
-        try
-        {
-            response = base.Send(request, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            ThrowAttemptFailure(call, attempt, ex);
-            throw;
-        }
-        finally
-        {
-            EndAttempt(request, original);
-        }
-
-        return CompleteAttempt(call, attempt, response);
+        return runsCall ? CompleteCall(call, response) : response;
     }
 
     private static (int Attempt, HttpContent? Original) BeginAttempt(HttpCall call, HttpRequestMessage request)

@@ -18,9 +18,9 @@ internal sealed class ObservedContent : HttpContent
             Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
-        var length = inner.Headers.ContentLength;
-        Headers.ContentLength = length;
-        Body = new ResponseBody(call, inner, length, attempt, endsCall);
+        // Read after the copy: a length the inner content computes (rather than stores) is answered by TryComputeLength,
+        // exactly as the inner content answers it, without materializing a header.
+        Body = new ResponseBody(call, inner, inner.Headers.ContentLength, attempt, endsCall);
     }
 
     public ResponseBody Body { get; }
