@@ -43,6 +43,14 @@ public sealed class EventingOptions
     /// <value>The default is <see langword="null"/>. The callback must not throw.</value>
     public Action<HttpCall, EventKey, Exception>? ListenerExceptionHandler { get; set; }
 
+    /// <summary>
+    /// Gets or sets the throttle that <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> and
+    /// <see cref="HttpCallProgressExtensions.ReportUploadProgress"/> use for the calls of this client when none is passed.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: every progress event is reported.</value>
+    /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
+    public ProgressThrottle? ProgressThrottle { get; set; }
+
     /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
     internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
 
@@ -86,6 +94,7 @@ public sealed class EventingOptions
         target._successPredicate = _successPredicate;
         target.IsolateListenerExceptions = IsolateListenerExceptions;
         target.ListenerExceptionHandler = ListenerExceptionHandler;
+        target.ProgressThrottle = ProgressThrottle;
         target.CallConfigurations.AddRange(CallConfigurations);
         target.Enabled = Enabled;
     }
