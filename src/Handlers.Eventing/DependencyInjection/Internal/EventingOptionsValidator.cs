@@ -8,10 +8,10 @@ internal sealed class EventingOptionsValidator : IValidateOptions<EventingOption
     public ValidateOptionsResult Validate(string? name, EventingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var client = string.IsNullOrEmpty(name) ? "the default client" : $"client '{name}'";
-        if (options.ProgressThrottle?.Validate($"EventingOptions.ProgressThrottle of {client}") is { } error)
+        if (options.ProgressThrottle?.Validate("EventingOptions.ProgressThrottle") is { } error)
         {
-            return ValidateOptionsResult.Fail(error);
+            var client = string.IsNullOrEmpty(name) ? "The default HttpClient" : $"HttpClient '{name}'";
+            return ValidateOptionsResult.Fail($"{client}: {error}");
         }
 
         return ValidateOptionsResult.Success;
