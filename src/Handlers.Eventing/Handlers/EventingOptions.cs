@@ -43,6 +43,29 @@ public sealed class EventingOptions
     /// <value>The default is <see langword="null"/>. The callback must not throw.</value>
     public Action<HttpCall, EventKey, Exception>? ListenerExceptionHandler { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether each call of the client logs its lifecycle through <c>ILogger</c>.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    /// <remarks>
+    /// <para>
+    /// Applies to clients configured with <c>AddEventing()</c>; the category is <c>Handlers.Eventing.HttpCall.{clientName}</c>.
+    /// Each call logs its start and each attempt's headers (Debug), each retry with its reason (Warning), and its end with
+    /// method, URI (query values redacted), status, attempts, bytes sent and received, time to headers, total time to the end
+    /// of the body and outcome (Information on success, Warning on error). Isolated listener exceptions are logged too.
+    /// </para>
+    /// <para>
+    /// The levels are checked when a call starts: when they are off, no listener is attached and nothing is allocated.
+    /// </para>
+    /// </remarks>
+    public bool LogLifecycle { get; set; }
+
+    /// <summary>
+    /// Gets or sets the throttle that <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> and
+    /// <see cref="HttpCallProgressExtensions.ReportUploadProgress"/> use for the calls of this client when none is passed.
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: every progress event is reported.</value>
+    /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
+    public ProgressThrottle? ProgressThrottle { get; set; }
+
     /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
     internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
 
@@ -86,6 +109,8 @@ public sealed class EventingOptions
         target._successPredicate = _successPredicate;
         target.IsolateListenerExceptions = IsolateListenerExceptions;
         target.ListenerExceptionHandler = ListenerExceptionHandler;
+        target.LogLifecycle = LogLifecycle;
+        target.ProgressThrottle = ProgressThrottle;
         target.CallConfigurations.AddRange(CallConfigurations);
         target.Enabled = Enabled;
     }

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>The log messages of <see cref="EventingOptions.LogLifecycle"/>: stable event ids and names, structured fields.</summary>
+/// <remarks>URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds.</remarks>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "CallStarting", Level = LogLevel.Debug,
+        Message = "Sending HTTP call {Method} {Uri}")]
+    public static partial void CallStarting(ILogger logger, string method, string uri);
+
+    [LoggerMessage(EventId = 2, EventName = "HeadersReceived", Level = LogLevel.Debug,
+        Message = "Received status {StatusCode} for {Method} {Uri} on attempt {Attempt} after {TimeToHeadersMs:0.0}ms")]
+    public static partial void HeadersReceived(ILogger logger, int statusCode, string method, string uri, int attempt, double? timeToHeadersMs);
+
+    [LoggerMessage(EventId = 3, EventName = "AttemptFailed", Level = LogLevel.Debug,
+        Message = "Attempt {Attempt} of {Method} {Uri} failed in the transport")]
+    public static partial void AttemptFailed(ILogger logger, int attempt, string method, string uri, Exception exception);
+
+    [LoggerMessage(EventId = 4, EventName = "Retrying", Level = LogLevel.Warning,
+        Message = "Retrying {Method} {Uri}: attempt {Attempt} after {Reason}")]
+    public static partial void Retrying(ILogger logger, string method, string uri, int attempt, string reason, Exception? exception);
+
+    [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
+        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
+            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms")]
+    public static partial void CallSucceeded(
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
+        double? timeToHeadersMs, double? durationMs);
+
+    [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning,
+        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
+            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms")]
+    public static partial void CallFailed(
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
+        double? timeToHeadersMs, double? durationMs, Exception? exception);
+
+    [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,
+        Message = "A listener of {ListenerEvent} for {Method} {Uri} threw; the exception was reported, not thrown")]
+    public static partial void ListenerException(ILogger logger, string listenerEvent, string method, string uri, Exception exception);
+}

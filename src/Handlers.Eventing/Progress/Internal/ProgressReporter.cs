@@ -1,0 +1,140 @@
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// Turns one direction of a call's progress events into throttled <see cref="TransferProgress"/> reports: the first event
+/// of each attempt, the final one, and in between those the throttle lets through.
+/// </summary>
+/// <remarks>
+/// Events of one call arrive one at a time; <see cref="OnComplete"/> may come from another thread (an abort), so the state
+/// is guarded by a lock and the report is made outside it. Nothing is allocated per event.
+/// </remarks>
+internal sealed class ProgressReporter
+{
+    private readonly HttpCall _call;
+    private readonly IProgress<TransferProgress> _progress;
+    private readonly Lock _gate = new();
+    private bool _resolved;
+    private TimeSpan _minimumInterval;
+    private long _minimumBytes;
+    private TimeProvider _timeProvider = TimeProvider.System;
+
+    private int _attempt;
+    private long _firstTimestamp;
+    private long _firstLoaded;
+    private long _lastTimestamp;
+    private long _lastLoaded;
+    private bool _hasPending;
+    private HttpProgress _pending;
+    private long _pendingTimestamp;
+
+    public ProgressReporter(HttpCall call, IProgress<TransferProgress> progress, ProgressThrottle? throttle)
+    {
+        _call = call;
+        _progress = progress;
+        if (throttle is not null)
+        {
+            // Read the values now: later changes of the throttle do not affect this call.
+            Resolve(throttle);
+        }
+    }
+
+    public void OnProgress(HttpProgress progress)
+    {
+        TransferProgress report;
+        lock (_gate)
+        {
+            if (!_resolved)
+            {
+                Resolve(_call.Options.ProgressThrottle);
+            }
+
+            var now = _timeProvider.GetTimestamp();
+            if (progress.Attempt != _attempt)
+            {
+                // The first event of an attempt is always reported; a retry starts the rate over.
+                _attempt = progress.Attempt;
+                _firstTimestamp = now;
+                _firstLoaded = progress.Loaded;
+            }
+            else if (!IsFinal(progress) && !IsDue(progress, now))
+            {
+                _pending = progress;
+                _pendingTimestamp = now;
+                _hasPending = true;
+                return;
+            }
+
+            report = Take(progress, now);
+        }
+
+        _progress.Report(report);
+    }
+
+    public void OnDownloadDone(HttpCallResponse response) => Flush(attempt: 0);
+
+    public void OnUploadDone(HttpHeadersEvent headers) => Flush(headers.Attempt);
+
+    public void OnComplete(HttpCallResponse response) => Flush(attempt: 0);
+
+    private void Flush(int attempt)
+    {
+        TransferProgress report;
+        lock (_gate)
+        {
+            if (!_hasPending || (attempt != 0 && _pending.Attempt != attempt))
+            {
+                return;
+            }
+
+            report = Take(_pending, _pendingTimestamp);
+        }
+
+        _progress.Report(report);
+    }
+
+    private TransferProgress Take(HttpProgress progress, long timestamp)
+    {
+        _hasPending = false;
+        _lastTimestamp = timestamp;
+        _lastLoaded = progress.Loaded;
+
+        double? rate = null;
+        var elapsed = _timeProvider.GetElapsedTime(_firstTimestamp, timestamp);
+        if (elapsed > TimeSpan.Zero)
+        {
+            rate = (progress.Loaded - _firstLoaded) / elapsed.TotalSeconds;
+        }
+
+        TimeSpan? remaining = null;
+        if (progress.Total is { } total)
+        {
+            if (progress.Loaded >= total)
+            {
+                remaining = TimeSpan.Zero;
+            }
+            else if (rate > 0)
+            {
+                remaining = TimeSpan.FromSeconds((total - progress.Loaded) / rate.Value);
+            }
+        }
+
+        return new TransferProgress(progress.Loaded, progress.Total, progress.Attempt, rate, remaining);
+    }
+
+    private bool IsDue(HttpProgress progress, long now) =>
+        (_minimumInterval <= TimeSpan.Zero || _timeProvider.GetElapsedTime(_lastTimestamp, now) >= _minimumInterval)
+        && (_minimumBytes <= 0 || progress.Loaded - _lastLoaded >= _minimumBytes);
+
+    private static bool IsFinal(HttpProgress progress) => progress.Total is { } total && progress.Loaded >= total;
+
+    private void Resolve(ProgressThrottle? throttle)
+    {
+        _resolved = true;
+        if (throttle is not null)
+        {
+            _minimumInterval = throttle.MinimumInterval;
+            _minimumBytes = throttle.MinimumBytes;
+            _timeProvider = throttle.TimeProvider ?? TimeProvider.System;
+        }
+    }
+}
