@@ -97,22 +97,32 @@ public partial class EventEmitter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Invoke<TArgs>(EventKey<TArgs> eventKey, Registration registration, TArgs args)
     {
-        if (registration.Once)
+        // The once path is a call of its own, which keeps the inlined steady path (plain listeners) short.
+        if (registration.Once && !ClaimOnce(eventKey, registration))
         {
-            if (!registration.TryClaim())
-            {
-                return;
-            }
-
-            // Node: a once-listener is removed, then invoked; a re-entrant emit cannot claim it again.
-            if (TryRemove(eventKey, registration))
-            {
-                RaiseRemoved(eventKey, registration.Listener);
-            }
+            return;
         }
 
         // The typed registration methods guarantee every listener of an EventKey<TArgs> is an Action<TArgs>.
         Unsafe.As<Action<TArgs>>(registration.Listener)(args);
+    }
+
+    /// <summary>Claims a once-registration and removes it; <see langword="false"/> when another emit claimed it first.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ClaimOnce(EventKey eventKey, Registration registration)
+    {
+        if (!registration.TryClaim())
+        {
+            return false;
+        }
+
+        // Node: a once-listener is removed, then invoked; a re-entrant emit cannot claim it again.
+        if (TryRemove(eventKey, registration))
+        {
+            RaiseRemoved(eventKey, registration.Listener);
+        }
+
+        return true;
     }
 
     private bool EmitError(Exception exception)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
@@ -263,9 +262,12 @@ public partial class EventEmitter
     public bool Emit<TArgs>(EventKey<TArgs> eventKey, TArgs args)
     {
         ArgumentNullException.ThrowIfNull(eventKey);
-        if (ReferenceEquals(eventKey, ErrorEvent))
+
+        // The type test is folded by the JIT, so other instantiations carry no error branch. Taking args by reference
+        // here (Unsafe.As(ref args)) would force args to the stack on every emit.
+        if (typeof(TArgs) == typeof(Exception) && ReferenceEquals(eventKey, ErrorEvent))
         {
-            return EmitError(Unsafe.As<TArgs, Exception>(ref args));
+            return EmitError((Exception)(object)args!);
         }
 
         var items = FindSet(eventKey)?.Items;
