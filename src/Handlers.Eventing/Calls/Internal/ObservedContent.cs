@@ -18,8 +18,14 @@ internal sealed class ObservedContent : HttpContent
             Headers.TryAddWithoutValidation(header.Key, header.Value);
         }
 
+        // Set only when known: an unset length lets HttpContent report the buffered length once HttpClient buffered the
+        // body, exactly as the original content does (setting null would pin it to null).
         var length = inner.Headers.ContentLength;
-        Headers.ContentLength = length;
+        if (length is not null)
+        {
+            Headers.ContentLength = length;
+        }
+
         Body = new ResponseBody(call, inner, length, attempt, endsCall);
     }
 
