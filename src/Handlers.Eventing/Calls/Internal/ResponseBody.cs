@@ -55,12 +55,20 @@ internal sealed class ResponseBody
     /// <summary>Starts a read or a copy; throws when the body was aborted or faulted by a listener.</summary>
     public void EnterRead()
     {
+        ThrowIfFaulted();
+        Interlocked.Exchange(ref _reading, 1);
+    }
+
+    /// <summary>
+    /// Throws the exception the body closed with (abort, listener exception, failure), so that opening the body after it
+    /// ended that way throws the call's error rather than whatever the disposed inner content throws.
+    /// </summary>
+    public void ThrowIfFaulted()
+    {
         if (Volatile.Read(ref _closed) != 0 && _thrown is { } thrown)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
         }
-
-        Interlocked.Exchange(ref _reading, 1);
     }
 
     /// <summary>
