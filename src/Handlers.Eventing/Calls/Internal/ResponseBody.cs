@@ -72,6 +72,12 @@ internal sealed class ResponseBody
     }
 
     /// <summary>
+    /// Faults the body because a listener of the attempt threw before the body was read (for example in
+    /// <see cref="HttpEvents.HttpHeaders"/>): it closes without <see cref="HttpEvents.HttpDone"/>, whatever its length.
+    /// </summary>
+    public void FaultByListener(Exception listenerException) => FailByListener(listenerException);
+
+    /// <summary>
     /// Completes a read that returned <paramref name="count"/> bytes (0 at the end); <paramref name="chunk"/> holds them when
     /// a listener wants the bytes, and may be empty otherwise. Throws a listener's exception or the abort exception.
     /// </summary>
