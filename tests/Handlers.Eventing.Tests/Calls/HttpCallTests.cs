@@ -531,4 +531,34 @@ public class HttpCallTests
         Assert.Equal(readerThread, Assert.Single(threads));
         Assert.True(call.Response.IsSuccess);
     }
+
+    [Fact]
+    public async Task Error_IsNotTheEmitterErrorEvent_NoListenerNeededAndErrorEventNotRaised()
+    {
+        var mock = new MockHttpMessageHandler();
+        mock.When("*").Throw(new HttpRequestException("boom"));
+        using var client = new HttpClient(new EventingHandler(mock));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var emitterErrors = 0;
+        var call = HttpCall.For(request);
+        call.On(EventEmitter.ErrorEvent, _ => emitterErrors++);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.NotSame(EventEmitter.ErrorEvent, HttpEvents.Error);
+        Assert.Equal(0, emitterErrors);
+        Assert.True(call.IsFinished);
+    }
+
+    [Fact]
+    public async Task Error_NoListenerOnErrorStatus_SendReturnsNormally()
+    {
+        using var client = MockClient(HttpStatusCode.ServiceUnavailable, [1]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.IsType<HttpRequestException>(HttpCall.For(request).Response.Error);
+    }
 }

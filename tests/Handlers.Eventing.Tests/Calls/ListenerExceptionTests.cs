@@ -370,4 +370,36 @@ public class ListenerExceptionTests
         Assert.True(call.Response.IsSuccess);
         Assert.Equal(new byte[] { 1, 2 }, await response.Content.ReadAsByteArrayAsync());
     }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside()
+    {
+        // A known limit, documented in docs/events.md: HttpContent.LoadIntoBufferAsync (the BCL, outside the handler) wraps
+        // IOException and ObjectDisposedException from the copy in an HttpRequestException. Streamed reads are not wrapped.
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new IOException("listener");
+        call.On(HttpEvents.HttpData, _ => throw thrown);
+
+        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual.InnerException);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var thrown = new IOException("listener");
+        HttpCall.For(request).On(HttpEvents.HttpData, _ => throw thrown);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        var actual = await Assert.ThrowsAsync<IOException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+    }
 }
