@@ -561,4 +561,37 @@ public class HttpCallTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.IsType<HttpRequestException>(HttpCall.For(request).Response.Error);
     }
+
+    [Fact]
+    public async Task Dispose_UnreadEmptyBody_CountsAsReadToTheEnd()
+    {
+        using var client = MockClient(HttpStatusCode.OK, []);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var recorder = new EventRecorder(HttpCall.For(request));
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        Assert.False(recorder.Call.IsFinished);
+
+        response.Dispose();
+
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], recorder.Names);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerAddedMidBody_ReceivesFromTheNextChunk()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[10_000];
+        await stream.ReadExactlyAsync(buffer).AsTask().WithTimeout();
+        long seen = 0;
+
+        call.On(HttpEvents.HttpData, e => seen += e.Chunk.Length);
+        await stream.CopyToAsync(Stream.Null).WithTimeout();
+
+        Assert.Equal(90_000, seen);
+        Assert.True(call.Response.IsSuccess);
+    }
 }
