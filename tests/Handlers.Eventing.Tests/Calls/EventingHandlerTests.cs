@@ -798,4 +798,53 @@ public class EventingHandlerTests
         Assert.EndsWith("httpDone,success,complete:True", first.Compact(), StringComparison.Ordinal);
         Assert.EndsWith("httpDone,error,complete:True", second!.Compact(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler())) { Timeout = TimeSpan.FromMilliseconds(300) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/10000?chunk=1000&delayMs=100"));
+        var recorder = new EventRecorder(HttpCall.For(request));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await stream.CopyToAsync(Stream.Null).WithTimeout();
+
+        Assert.True(started.Elapsed > TimeSpan.FromMilliseconds(300), $"the body took only {started.Elapsed}");
+        Assert.True(recorder.Call.Response.IsSuccess);
+        Assert.Equal(10000, recorder.Body.Length);
+    }
+
+    [Fact]
+    public async Task SendAsync_RetryHandlerInsideHandBuiltHandler_EventsDescribeFinalAttemptOnly()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = new HttpClient(new EventingHandler(new RetryOnceHandler(new SocketsHttpHandler())));
+        var key = LoopbackServer.NewKey();
+        EventRecorder? recorder = null;
+
+        var call = await SendCallAsync(client, server.Url($"flaky/{key}?failures=1&status=500&n=1000"), c => recorder = new EventRecorder(c));
+
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder!.Compact());
+        Assert.Equal(0, recorder.Count("retry"));
+        Assert.Equal(0, call.Response.RetryCount);
+        Assert.Equal(1, call.Response.Attempts);
+    }
+
+    private sealed class RetryOnceHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -402,4 +402,40 @@ public class ListenerExceptionTests
 
         Assert.Same(thrown, actual);
     }
+
+    [Fact]
+    public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpDone, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.EndsWith("httpDone,error,complete:True", recorder.Compact(), StringComparison.Ordinal);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.Complete, _ => throw thrown);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+
+        var actual = Assert.Throws<ListenerException>(response.Dispose);
+
+        Assert.Same(thrown, actual);
+        Assert.IsType<HttpCallAbandonedException>(call.Response.Error);
+        Assert.True(call.IsFinished);
+    }
 }
