@@ -224,7 +224,9 @@ public class EventingHandler : DelegatingHandler
         if (call.HasListeners(HttpEvents.HttpHeaders)
             && call.RaiseAttemptEvent(HttpEvents.HttpHeaders, new HttpHeadersEvent(response.StatusCode, response, call, attempt)) is { } failure)
         {
-            // The send throws the listener's exception; the response it would have returned is released.
+            // The send throws the listener's exception; the body is faulted by it (no httpDone, even when empty) and the
+            // response it would have returned is released.
+            content.Body.FaultByListener(failure);
             response.Dispose();
             ExceptionDispatchInfo.Throw(failure);
         }

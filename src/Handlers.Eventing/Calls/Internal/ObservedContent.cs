@@ -74,6 +74,7 @@ internal sealed class ObservedContent : HttpContent
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
     {
+        Body.ThrowIfFaulted();
         var stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);
@@ -81,6 +82,7 @@ internal sealed class ObservedContent : HttpContent
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
     {
+        Body.ThrowIfFaulted();
         var stream = _inner.ReadAsStream(cancellationToken);
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);

@@ -55,13 +55,27 @@ internal sealed class ResponseBody
     /// <summary>Starts a read or a copy; throws when the body was aborted or faulted by a listener.</summary>
     public void EnterRead()
     {
+        ThrowIfFaulted();
+        Interlocked.Exchange(ref _reading, 1);
+    }
+
+    /// <summary>
+    /// Throws the exception the body closed with (abort, listener exception, failure), so that opening the body after it
+    /// ended that way throws the call's error rather than whatever the disposed inner content throws.
+    /// </summary>
+    public void ThrowIfFaulted()
+    {
         if (Volatile.Read(ref _closed) != 0 && _thrown is { } thrown)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
         }
-
-        Interlocked.Exchange(ref _reading, 1);
     }
+
+    /// <summary>
+    /// Faults the body because a listener of the attempt threw before the body was read (for example in
+    /// <see cref="HttpEvents.HttpHeaders"/>): it closes without <see cref="HttpEvents.HttpDone"/>, whatever its length.
+    /// </summary>
+    public void FaultByListener(Exception listenerException) => FailByListener(listenerException);
 
     /// <summary>
     /// Completes a read that returned <paramref name="count"/> bytes (0 at the end); <paramref name="chunk"/> holds them when

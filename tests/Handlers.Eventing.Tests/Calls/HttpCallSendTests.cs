@@ -1,0 +1,286 @@
+using System.Net;
+using Handlers.Eventing.Tests.Infrastructure;
+using RichardSzalay.MockHttp;
+
+namespace Handlers.Eventing.Tests.Calls;
+
+/// <summary>The AWS-style <see cref="HttpCall.SendAsync"/>: send, drive the body through httpData, return the response.</summary>
+public class HttpCallSendTests
+{
+    private static HttpClient NewClient(TimeSpan? timeout = null)
+    {
+        var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        if (timeout is { } value)
+        {
+            client.Timeout = value;
+        }
+
+        return client;
+    }
+
+    private static HttpClient MockClient(HttpStatusCode status, string body)
+    {
+        var mock = new MockHttpMessageHandler();
+        mock.When("*").Respond(status, "text/plain", body);
+        return new HttpClient(new EventingHandler(mock));
+    }
+
+    [Fact]
+    public async Task SendAsync_Success_ResultIsResponseCompletionAndEventArguments()
+    {
+        using var client = MockClient(HttpStatusCode.OK, "hello");
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        HttpCallResponse? done = null, success = null, complete = null;
+
+        var result = await call
+            .On(HttpEvents.HttpDone, r => done = r)
+            .On(HttpEvents.Success, r => success = r)
+            .On(HttpEvents.Complete, r => complete = r)
+            .SendAsync().WithTimeout();
+
+        Assert.Same(call.Response, result);
+        Assert.Same(result, await call.Completion.WithTimeout());
+        Assert.Same(result, done);
+        Assert.Same(result, success);
+        Assert.Same(result, complete);
+        Assert.True(call.IsFinished);
+        Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        Assert.True(result.IsSuccess);
+    }
+
+    [Fact]
+    public async Task SendAsync_ErrorStatus_ReturnsNormallyWithErrorSet()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("status/500?body=oops").ToString());
+        var recorder = new EventRecorder(call);
+
+        var result = await call.SendAsync().WithTimeout();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, result.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, Assert.IsType<HttpRequestException>(result.Error).StatusCode);
+        Assert.Equal("oops", System.Text.Encoding.UTF8.GetString(recorder.Body.ToArray()));
+        Assert.Equal("httpHeaders:500,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_Twice_ThrowsInvalidOperationWithHelp()
+    {
+        using var client = MockClient(HttpStatusCode.OK, "x");
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        await call.SendAsync().WithTimeout();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Contains("already", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CreateCall", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_WhileFirstRunning_ThrowsInvalidOperation()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
+        var first = call.SendAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
+
+        call.Abort();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first).WithTimeout();
+    }
+
+    [Fact]
+    public async Task SendAsync_CallMadeByFor_ThrowsInvalidOperationSayingHowToSend()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/");
+        var call = HttpCall.For(request);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Contains("HttpClient.SendAsync", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CreateCall", ex.Message, StringComparison.Ordinal);
+        Assert.False(call.IsStarted);
+    }
+
+    [Fact]
+    public async Task SendAsync_LargeBody_DrivenThroughHttpDataToTheEnd()
+    {
+        const int length = 4 * 1024 * 1024;
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url($"bytes/{length}?chunk=65536").ToString());
+        long index = 0;
+        var mismatches = 0;
+        call.On(HttpEvents.HttpData, e =>
+        {
+            foreach (var b in e.Chunk.Span)
+            {
+                if (b != LoopbackServer.PatternByte(index++))
+                {
+                    mismatches++;
+                }
+            }
+        });
+        var recorder = new EventRecorder(call, data: false);
+
+        var result = await call.SendAsync().WithTimeout();
+
+        Assert.Equal(length, index);
+        Assert.Equal(0, mismatches);
+        Assert.Equal(length, result.BytesReceived);
+        Assert.Equal(length, recorder.DownloadProgress.Last().Loaded);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpDone,success,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_BufferResponseBody_ContentStaysReadable()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/70000?chunked=true").ToString());
+        call.BufferResponseBody = true;
+        var recorder = new EventRecorder(call);
+
+        var result = await call.SendAsync().WithTimeout();
+
+        Assert.Equal(LoopbackServer.Pattern(70000), await result.HttpResponse!.Content.ReadAsByteArrayAsync());
+        Assert.Equal(LoopbackServer.Pattern(70000), await result.HttpResponse.Content.ReadAsByteArrayAsync());
+        Assert.Equal(LoopbackServer.Pattern(70000), recorder.Body.ToArray());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutWhileBodyHangs_TaskCanceledWithTimeoutInner()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient(TimeSpan.FromMilliseconds(1000));
+        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
+        var recorder = new EventRecorder(call);
+
+        var ex = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Equal(1000, recorder.Body.Length);
+        Assert.IsAssignableFrom<OperationCanceledException>(call.Response.Error);
+        Assert.Empty(recorder.HttpErrors);
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutBeforeHeaders_TaskCanceledWithTimeoutInner()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient(TimeSpan.FromMilliseconds(500));
+        var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
+        var recorder = new EventRecorder(call);
+
+        var ex = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.IsType<TimeoutException>(ex.InnerException);
+        Assert.Equal("error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_AbortMidBody_ThrowsTheAbortException()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
+        var recorder = new EventRecorder(call);
+        var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
+
+        var sending = call.SendAsync();
+        await firstData.Task.WithTimeout();
+        call.Abort();
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending).WithTimeout();
+        Assert.Same(call.Response.Error, ex);
+        Assert.Contains("aborted", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_AbortFromDataListener_ThrowsTheAbortException()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096").ToString());
+        var recorder = new EventRecorder(call);
+        call.Once(HttpEvents.HttpData, e => e.Call.Abort());
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(call.Response.Error, ex);
+        Assert.Equal(1, recorder.Count("httpData"));
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_AbortBeforeSend_ThrowsAbortWithoutSending()
+    {
+        using var client = MockClient(HttpStatusCode.OK, "x");
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        var recorder = new EventRecorder(call);
+        call.Abort();
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(call.Response.Error, ex);
+        Assert.Equal("error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerCancelsMidBody_ThrowsOperationCanceled()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        using var cts = new CancellationTokenSource();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
+        var recorder = new EventRecorder(call);
+        call.Once(HttpEvents.HttpData, _ => cts.Cancel());
+
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync(cts.Token)).WithTimeout();
+
+        Assert.IsNotType<TimeoutException>(ex.InnerException);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.IsAssignableFrom<OperationCanceledException>(call.Response.Error);
+    }
+
+    [Fact]
+    public async Task SendAsync_ConnectionRefused_ThrowsSameTypeAsHttpClient()
+    {
+        var url = LoopbackServer.RefusedAddress();
+        using var bare = new HttpClient(new SocketsHttpHandler());
+        var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, url.ToString());
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Equal(expected.GetType(), actual.GetType());
+        Assert.Equal(expected.InnerException?.GetType(), actual.InnerException?.GetType());
+        Assert.Equal("httpError,error,complete:True", recorder.Compact());
+        Assert.Same(actual, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task SendAsync_TruncatedBody_HttpErrorThenThrows()
+    {
+        var server = await LoopbackServer.Shared;
+        var url = new Uri(server.TruncatingAddress, "100000?send=30000");
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, url.ToString());
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(actual, recorder.HttpErrors.Single());
+        Assert.Same(actual, call.Response.Error);
+        Assert.Equal(30000, recorder.Body.Length);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
+    }
+}

@@ -1,0 +1,441 @@
+using System.Net;
+using Handlers.Eventing.Tests.Infrastructure;
+using RichardSzalay.MockHttp;
+
+namespace Handlers.Eventing.Tests.Calls;
+
+/// <summary>What a throwing listener does to the call (design.md §5): AWS's rules, with AWS's bug fixed.</summary>
+public class ListenerExceptionTests
+{
+    private const string Url = "http://example.test/resource";
+
+    private static HttpClient MockClient(byte[] body, EventingOptions? options = null, HttpStatusCode status = HttpStatusCode.OK)
+    {
+        var mock = new MockHttpMessageHandler();
+        mock.When("*").Respond(_ => new HttpResponseMessage(status) { Content = new ByteArrayContent(body) });
+        return new HttpClient(new EventingHandler(mock, options ?? new EventingOptions()));
+    }
+
+    private static HttpClient RealClient(EventingOptions? options = null) =>
+        new(new EventingHandler(new SocketsHttpHandler(), options ?? new EventingOptions()));
+
+    [Fact]
+    public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan()
+    {
+        using var client = MockClient([1, 2, 3]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        var laterRan = false;
+        call.On(HttpEvents.HttpHeaders, _ => throw thrown).On(HttpEvents.HttpHeaders, _ => laterRan = true);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.True(laterRan);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
+        Assert.Same(thrown, call.Response.Error);
+        Assert.Empty(recorder.HttpErrors);
+    }
+
+    [Fact]
+    public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone()
+    {
+        using var client = MockClient([]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpHeaders, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject()
+    {
+        using var client = MockClient([1, 2, 3]);
+        var call = client.CreateCall(HttpMethod.Get, Url);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpHeaders, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
+    }
+
+    [Fact]
+    public async Task HttpHeaders_TwoListenersThrow_FirstThrownSecondReported()
+    {
+        var reported = new List<(EventKey Key, Exception Exception)>();
+        var options = new EventingOptions { ListenerExceptionHandler = (_, key, ex) => reported.Add((key, ex)) };
+        using var client = MockClient([1], options);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var first = new ListenerException("first");
+        var second = new ListenerException("second");
+        HttpCall.For(request).On(HttpEvents.HttpHeaders, _ => throw first).On(HttpEvents.HttpHeaders, _ => throw second);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(first, actual);
+        var (key, exception) = Assert.Single(reported);
+        Assert.Same(HttpEvents.HttpHeaders, key);
+        Assert.Same(second, exception);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsMidBody_ReadThrowsSameObjectNoHttpDone()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = RealClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096"));
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        var thrown = new ListenerException();
+        var chunks = 0;
+        var otherRan = 0;
+        call.On(HttpEvents.HttpData, _ =>
+        {
+            if (++chunks == 3)
+            {
+                throw thrown;
+            }
+        }).On(HttpEvents.HttpData, _ => otherRan++);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(async () =>
+        {
+            while (await stream.ReadAsync(buffer) > 0)
+            {
+            }
+        }).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal(3, otherRan);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Equal(0, recorder.Count("httpDone"));
+        Assert.Empty(recorder.HttpErrors);
+        Assert.Same(thrown, call.Response.Error);
+
+        // The body is faulted after the listener threw: the next read throws the same exception.
+        var again = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(buffer).AsTask()).WithTimeout();
+        Assert.Same(thrown, again);
+        Assert.Equal(3, chunks);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsWhileBuffering_GetAsyncThrowsSameObject()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = RealClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/500000"));
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        var thrown = new ListenerException();
+        call.Once(HttpEvents.HttpData, _ => throw thrown);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Equal(1, recorder.Count("httpData"));
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns()
+    {
+        using var client = MockClient([1, 2, 3]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpDownloadProgress, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "error", "complete:True"], recorder.Names);
+    }
+
+    [Fact]
+    public async Task Success_ListenerThrowsWhileBuffering_CompleteRunsThenGetAsyncThrowsSameObject()
+    {
+        using var client = MockClient([1, 2, 3]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        var otherSuccessRan = false;
+        call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Success, _ => otherSuccessRan = true);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.True(otherSuccessRan);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "httpDone", "success", "complete:True"], recorder.Names);
+        Assert.True(call.IsFinished);
+        Assert.Null(call.Response.Error);
+        Assert.True(call.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Complete_ListenerThrowsOnReadToEnd_OtherCompleteRunsThenLastReadThrowsSameObject()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = RealClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/50000"));
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        var laterCompleteRan = false;
+        call.On(HttpEvents.Complete, _ => throw thrown).On(HttpEvents.Complete, _ => laterCompleteRan = true);
+        var recorder = new EventRecorder(call);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[8192];
+        long read = 0;
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(async () =>
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+            {
+                read += n;
+            }
+        }).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal(50000, read);
+        Assert.True(laterCompleteRan);
+        Assert.EndsWith("httpDone,success,complete:True", recorder.Compact(), StringComparison.Ordinal);
+        Assert.True(call.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject()
+    {
+        using var client = MockClient([1], status: HttpStatusCode.BadRequest);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.Error, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
+        Assert.IsType<HttpRequestException>(call.Response.Error);
+    }
+
+    [Fact]
+    public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException()
+    {
+        var mock = new MockHttpMessageHandler();
+        mock.When("*").Throw(new HttpRequestException("boom"));
+        using var client = new HttpClient(new EventingHandler(mock));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        var completeRan = false;
+        call.On(HttpEvents.Error, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.True(completeRan);
+        Assert.IsType<HttpRequestException>(call.Response.Error);
+    }
+
+    [Fact]
+    public async Task Success_ListenerThrows_AwsSendAsyncThrowsSameObjectAfterComplete()
+    {
+        using var client = MockClient([1, 2, 3]);
+        var call = client.CreateCall(HttpMethod.Get, Url);
+        var thrown = new ListenerException();
+        var completeRan = false;
+        call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.True(completeRan);
+        Assert.True(call.IsFinished);
+    }
+
+    [Fact]
+    public async Task HttpUploadProgress_ListenerThrows_SendThrowsSameObjectNotWrapped()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = RealClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[1024 * 1024]) };
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.Once(HttpEvents.HttpUploadProgress, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+        var original = request.Content;
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal("httpUploadProgress*,error,complete:True", recorder.Compact());
+        Assert.Empty(recorder.HttpErrors);
+        Assert.Same(thrown, call.Response.Error);
+        Assert.Same(original, request.Content);
+    }
+
+    [Fact]
+    public async Task HttpError_ListenerThrows_SendThrowsListenerException()
+    {
+        using var client = RealClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, LoopbackServer.RefusedAddress());
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpError, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.Equal("httpError,error,complete:True", recorder.Compact());
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task IsolateListenerExceptions_EveryEventThrows_NothingThrownAndHandlerReceivesThem()
+    {
+        var server = await LoopbackServer.Shared;
+        var reported = new System.Collections.Concurrent.ConcurrentQueue<(EventKey Key, Exception Exception)>();
+        var options = new EventingOptions
+        {
+            IsolateListenerExceptions = true,
+            ListenerExceptionHandler = (_, key, ex) => reported.Enqueue((key, ex)),
+        };
+        using var client = RealClient(options);
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[200_000]) };
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        call.On(HttpEvents.HttpUploadProgress, _ => throw new ListenerException("upload"))
+            .On(HttpEvents.HttpHeaders, _ => throw new ListenerException("headers"))
+            .On(HttpEvents.HttpDownloadProgress, _ => throw new ListenerException("download"))
+            .On(HttpEvents.HttpData, _ => throw new ListenerException("data"))
+            .On(HttpEvents.HttpDone, _ => throw new ListenerException("done"))
+            .On(HttpEvents.Success, _ => throw new ListenerException("success"))
+            .On(HttpEvents.Complete, _ => throw new ListenerException("complete"));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal("200000", await response.Content.ReadAsStringAsync());
+        Assert.Null(call.Response.Error);
+        Assert.True(call.Response.IsSuccess);
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        var keys = reported.Select(r => r.Key.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+            ["complete", "httpData", "httpDone", "httpDownloadProgress", "httpHeaders", "httpUploadProgress", "success"],
+            keys);
+        Assert.All(reported, r => Assert.Equal(r.Key.Name switch
+        {
+            "httpUploadProgress" => "upload",
+            "httpHeaders" => "headers",
+            "httpDownloadProgress" => "download",
+            "httpData" => "data",
+            "httpDone" => "done",
+            var other => other,
+        }, r.Exception.Message));
+    }
+
+    [Fact]
+    public async Task IsolateListenerExceptions_HandlerThrows_CallStillSucceeds()
+    {
+        var options = new EventingOptions
+        {
+            IsolateListenerExceptions = true,
+            ListenerExceptionHandler = (_, _, _) => throw new InvalidOperationException("bad reporter"),
+        };
+        using var client = MockClient([1, 2], options);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request).On(HttpEvents.HttpData, _ => throw new ListenerException());
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.True(call.Response.IsSuccess);
+        Assert.Equal(new byte[] { 1, 2 }, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside()
+    {
+        // A known limit, documented in docs/events.md: HttpContent.LoadIntoBufferAsync (the BCL, outside the handler) wraps
+        // IOException and ObjectDisposedException from the copy in an HttpRequestException. Streamed reads are not wrapped.
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new IOException("listener");
+        call.On(HttpEvents.HttpData, _ => throw thrown);
+
+        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(thrown, actual.InnerException);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var thrown = new IOException("listener");
+        HttpCall.For(request).On(HttpEvents.HttpData, _ => throw thrown);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        var actual = await Assert.ThrowsAsync<IOException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+    }
+
+    [Fact]
+    public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.HttpDone, _ => throw thrown);
+        var recorder = new EventRecorder(call);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
+
+        Assert.Same(thrown, actual);
+        Assert.EndsWith("httpDone,error,complete:True", recorder.Compact(), StringComparison.Ordinal);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject()
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var thrown = new ListenerException();
+        call.On(HttpEvents.Complete, _ => throw thrown);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+
+        var actual = Assert.Throws<ListenerException>(response.Dispose);
+
+        Assert.Same(thrown, actual);
+        Assert.IsType<HttpCallAbandonedException>(call.Response.Error);
+        Assert.True(call.IsFinished);
+    }
+}

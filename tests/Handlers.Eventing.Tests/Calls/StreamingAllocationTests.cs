@@ -1,0 +1,81 @@
+using Handlers.Eventing.Tests.Infrastructure;
+
+namespace Handlers.Eventing.Tests.Calls;
+
+[CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
+public sealed class AllocationCollection
+{
+}
+
+/// <summary>Streaming costs O(buffer), whatever the body size: emitting allocates nothing per chunk (design.md §2.4).</summary>
+[Collection(nameof(AllocationCollection))]
+public class StreamingAllocationTests
+{
+    private const int ReadSize = 16 * 1024;
+
+    private static long ReadThroughHandler(long length, bool declareLength)
+    {
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length, declareLength)));
+        var buffer = new byte[ReadSize];
+        long loaded = 0, chunkBytes = 0;
+        var done = 0;
+        Action<HttpProgress> onProgress = p => loaded = p.Loaded;
+        Action<HttpDataEvent> onData = e => chunkBytes += e.Chunk.Length;
+        Action<HttpCallResponse> onDone = _ => done++;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/"))
+        {
+            HttpCall.For(request)
+                .On(HttpEvents.HttpDownloadProgress, onProgress)
+                .On(HttpEvents.HttpData, onData)
+                .On(HttpEvents.HttpDone, onDone);
+            using var response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            using var stream = response.Content.ReadAsStream();
+            while (stream.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(length, loaded);
+        Assert.Equal(length, chunkBytes);
+        Assert.Equal(1, done);
+        return allocated;
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Read_SixteenTimesLargerBody_AllocatesNoMorePerChunk(bool declareLength)
+    {
+        // Warm up: JIT, pools and first-use caches are not per-chunk costs.
+        ReadThroughHandler(1024 * 1024, declareLength);
+        ReadThroughHandler(16 * 1024 * 1024, declareLength);
+
+        var small = ReadThroughHandler(1024 * 1024, declareLength);
+        var large = ReadThroughHandler(16 * 1024 * 1024, declareLength);
+
+        // 64 vs 1024 chunks: anything allocated per chunk would show as tens of KiB.
+        Assert.True(Math.Abs(large - small) < 2048, $"1 MiB body allocated {small} B, 16 MiB body allocated {large} B");
+    }
+
+    [Fact]
+    public async Task AwsSendAsync_LargeBody_MemoryStaysFlat()
+    {
+        const long length = 64L * 1024 * 1024;
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length, declareLength: true)));
+        long received = 0;
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        var response = await call.On(HttpEvents.HttpData, e => received += e.Chunk.Length).SendAsync().WithTimeout();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(length, received);
+        Assert.True(response.IsSuccess);
+
+        // Nothing buffers the body: the whole call allocates a small fraction of it.
+        Assert.True(allocated < 4 * 1024 * 1024, $"a {length} B body allocated {allocated} B");
+    }
+}

@@ -1,0 +1,157 @@
+using System.Globalization;
+using Handlers.Eventing.Tests.Infrastructure;
+
+namespace Handlers.Eventing.Tests.Progress;
+
+/// <summary>Upload progress (<see cref="HttpEvents.HttpUploadProgress"/>) against a real Kestrel server.</summary>
+public class UploadProgressTests
+{
+    private static HttpClient NewClient() => new(new EventingHandler(new SocketsHttpHandler()));
+
+    private static void AssertMonotonicToEnd(IReadOnlyList<HttpProgress> progress, long length, long? total)
+    {
+        Assert.NotEmpty(progress);
+        for (var i = 1; i < progress.Count; i++)
+        {
+            Assert.True(progress[i].Loaded >= progress[i - 1].Loaded, $"Loaded went from {progress[i - 1].Loaded} to {progress[i].Loaded}");
+        }
+
+        Assert.All(progress, p => Assert.Equal(total, p.Total));
+        Assert.All(progress, p => Assert.Equal(1, p.Attempt));
+        Assert.Equal(length, progress[^1].Loaded);
+    }
+
+    [Fact]
+    public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored()
+    {
+        const int length = 10 * 1024 * 1024;
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var original = new ByteArrayContent(LoopbackServer.Pattern(length));
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
+        var progress = recorder.UploadProgress.ToArray();
+        Assert.True(progress.Length >= length / (64 * 1024), $"only {progress.Length} upload events");
+        Assert.All(progress.Zip(progress.Skip(1)), pair => Assert.InRange(pair.Second.Loaded - pair.First.Loaded, 1, 64 * 1024));
+        AssertMonotonicToEnd(progress, length, length);
+        Assert.Same(original, request.Content);
+        Assert.Equal(length, recorder.Call.Response.BytesSent);
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent()
+    {
+        const int length = 3 * 1024 * 1024 + 5;
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var original = new StreamContent(new MemoryStream(LoopbackServer.Pattern(length)));
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
+        Assert.True(recorder.UploadProgress.Count > 10, $"only {recorder.UploadProgress.Count} upload events");
+        AssertMonotonicToEnd([.. recorder.UploadProgress], length, length);
+        Assert.Same(original, request.Content);
+    }
+
+    [Fact]
+    public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload()
+    {
+        const int length = 1024 * 1024;
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var original = new StreamContent(new GeneratingStream(length));
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
+        AssertMonotonicToEnd([.. recorder.UploadProgress], length, total: null);
+        Assert.Same(original, request.Content);
+        Assert.Null(request.Content.Headers.ContentLength);
+    }
+
+    [Fact]
+    public async Task Upload_EmptyBody_OneEventZeroOfZero()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent([]) };
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal("0", await response.Content.ReadAsStringAsync());
+        Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(recorder.UploadProgress));
+    }
+
+    [Fact]
+    public async Task Upload_RaisedOnTransportWriteBeforeHeaders()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[300_000]) };
+        var recorder = new EventRecorder(HttpCall.For(request));
+        var headersSeenAtUpload = new List<bool>();
+        var headersArrived = false;
+        HttpCall.For(request)
+            .On(HttpEvents.HttpHeaders, _ => headersArrived = true)
+            .On(HttpEvents.HttpUploadProgress, _ => headersSeenAtUpload.Add(headersArrived));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.NotEmpty(headersSeenAtUpload);
+        Assert.DoesNotContain(true, headersSeenAtUpload);
+        Assert.StartsWith("httpUploadProgress*,httpHeaders:200", recorder.Compact(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upload_NoUploadListener_ContentNotWrapped()
+    {
+        var server = await LoopbackServer.Shared;
+        HttpContent? seenByTransport = null;
+        var inner = new InspectingHandler(new SocketsHttpHandler(), r => seenByTransport = r.Content);
+        using var client = new HttpClient(new EventingHandler(inner));
+        var original = new ByteArrayContent(new byte[1000]);
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
+        HttpCall.For(request).On(HttpEvents.HttpData, _ => { });
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Same(original, seenByTransport);
+        Assert.Equal("1000", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Upload_SyncSend_ReportsProgress()
+    {
+        const int length = 1024 * 1024;
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[length]) };
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await Task.Run(() => client.Send(request)).WithTimeout();
+
+        AssertMonotonicToEnd([.. recorder.UploadProgress], length, length);
+        Assert.True(recorder.UploadProgress.Count >= length / (64 * 1024));
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+    }
+
+    private sealed class InspectingHandler(HttpMessageHandler inner, Action<HttpRequestMessage> inspect) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            inspect(request);
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
