@@ -1,12 +1,8 @@
-using System.Buffers;
-
 namespace Handlers.Eventing;
 
 // AWS-style send(): send, drive the body to its end through httpData, return the final response.
 public partial class HttpCall
 {
-    private const int DrainBufferSize = 81920;
-
     private int _sendCalled;
 
     /// <summary>
@@ -70,10 +66,18 @@ public partial class HttpCall
             }
             else
             {
-                await DrainAsync(response, token).ConfigureAwait(false);
+                // Copying into Stream.Null drives every chunk through httpData and keeps nothing. It takes the same copy
+                // path as HttpClient's own buffering, so a mid-body failure surfaces as the same exception type.
+                await response.Content.CopyToAsync(Stream.Null, token).ConfigureAwait(false);
             }
 
             response = null;
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is { } inner && ReferenceEquals(inner, Response.Error) && !ReferenceEquals(ex, inner))
+        {
+            // HttpContent's copy wraps an IOException a listener threw; the caller gets the listener's own object.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+            throw;
         }
         catch (OperationCanceledException ex) when (AbortException is { } aborted && !ReferenceEquals(ex, aborted))
         {
@@ -93,23 +97,5 @@ public partial class HttpCall
         }
 
         return Response;
-    }
-
-    private static async Task DrainAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(DrainBufferSize);
-        try
-        {
-            while (await stream.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false) > 0)
-            {
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        await stream.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -268,16 +268,40 @@ public class HttpCallSendTests
     }
 
     [Fact]
+    public async Task SendAsync_HttpDataListenerThrowsIOException_ThrowsListenersOwnObjectUnwrapped()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/100000").ToString());
+        var recorder = new EventRecorder(call);
+        var boom = new IOException("listener failed while writing the chunk to disk");
+        call.Once(HttpEvents.HttpData, _ => throw boom);
+
+        var actual = await Assert.ThrowsAsync<IOException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Same(boom, actual);
+        Assert.Same(boom, call.Response.Error);
+        Assert.Equal(0, recorder.Count("httpError"));
+        Assert.Equal(0, recorder.Count("httpDone"));
+        Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendAsync_TruncatedBody_HttpErrorThenThrows()
     {
         var server = await LoopbackServer.Shared;
         var url = new Uri(server.TruncatingAddress, "100000?send=30000");
+        using var bare = new HttpClient(new SocketsHttpHandler());
+        var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
         using var client = NewClient();
         var call = client.CreateCall(HttpMethod.Get, url.ToString());
         var recorder = new EventRecorder(call);
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
 
+        // What HttpClient.SendAsync would throw for the same failure: HttpRequestException around the transport's IOException.
+        Assert.Equal(expected.GetType(), actual.GetType());
+        Assert.Equal(expected.InnerException?.GetType(), actual.InnerException?.GetType());
         Assert.Same(actual, recorder.HttpErrors.Single());
         Assert.Same(actual, call.Response.Error);
         Assert.Equal(30000, recorder.Body.Length);
