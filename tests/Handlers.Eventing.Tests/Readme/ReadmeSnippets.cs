@@ -1,0 +1,89 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Handlers.Eventing.Tests.Readme;
+
+/// <summary>
+/// The README's code blocks, verbatim, so that the compiler checks them; <see cref="ReadmeSnippetsTests"/> fails when
+/// a block of the README is not found here. They are compiled, not run: they name hosts on the internet.
+/// </summary>
+internal static class ReadmeSnippets
+{
+    public static async Task ProgressBarAsync(IServiceCollection services, IServiceProvider provider, ProgressBarStub bar)
+    {
+        // README: A progress bar
+        services.AddHttpClient("files").AddEventing();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("files");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/big.iso");
+        HttpCall.For(request)
+            .On(HttpEvents.HttpDownloadProgress, p => bar.Value = p.Fraction ?? 0)   // Loaded, Total (null if unknown), Attempt
+            .On(HttpEvents.Complete, r => Console.WriteLine(r.Error is null ? "done" : r.Error.Message));
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var file = File.Create("big.iso");
+        await response.Content.CopyToAsync(file);     // events fire as this copy pulls the body through
+    }
+
+    public static void LifecycleLogging(IServiceCollection services)
+    {
+        // README: Lifecycle logging
+        services.AddLogging(logging => logging.AddConsole());
+        services.AddHttpClient("files")
+            .AddEventing(options => options.LogLifecycle = true);
+        // info: Handlers.Eventing.HttpCall.files[5] HTTP call GET https://example.com/big.iso?token=* ended in Success:
+        //       status 200, attempt 1, sent 0 B, received 734003200 B, headers after 41.2ms, total 1523.4ms
+    }
+
+    public static async Task AwsStyleAsync()
+    {
+        // README: AWS style
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        await using var file = File.Create("report.csv");
+
+        var response = await client.CreateCall(HttpMethod.Get, "https://example.com/report.csv")
+            .On(HttpEvents.HttpHeaders, e => Console.WriteLine($"{(int)e.StatusCode}, attempt {e.Attempt}"))
+            .On(HttpEvents.HttpData, e => file.Write(e.Chunk.Span))          // streamed: nothing is buffered
+            .On(HttpEvents.Success, _ => Console.WriteLine("Success!"))
+            .On(HttpEvents.Error, r => Console.WriteLine($"Error! {r.Error!.Message}"))
+            .On(HttpEvents.Complete, _ => Console.WriteLine("Always!"))
+            .SendAsync();                                                   // sends, drives the body to its end
+        _ = response;
+    }
+
+    public static void Retries(IServiceCollection services)
+    {
+        // README: Retries with Polly
+        services.AddHttpClient("api")
+            .AddHttpMessageHandler(() => new RetryHandler())          // a DelegatingHandler running a Polly ResiliencePipeline
+            .AddEventing(options => options.LogLifecycle = true);     // any order: AddEventing places itself around the retries
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/flaky");
+        HttpCall.For(request)
+            .On(HttpEvents.Retry, e => Console.WriteLine($"attempt {e.Attempt} after {e.PreviousStatusCode}"))
+            .On(HttpEvents.Complete, r => Console.WriteLine($"{r.StatusCode} after {r.RetryCount} retries"));
+    }
+
+    internal sealed class ProgressBarStub
+    {
+        public double Value { get; set; }
+    }
+
+    /// <summary>The README's RetryHandler, as in samples/LifecycleLogging: Polly v8 retries of 5xx and transport errors.</summary>
+    private sealed class RetryHandler : DelegatingHandler
+    {
+        private readonly ResiliencePipeline<HttpResponseMessage> _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .HandleResult(response => (int)response.StatusCode >= 500),
+            })
+            .Build();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            await _pipeline.ExecuteAsync(async token => await base.SendAsync(request, token), cancellationToken);
+    }
+}
