@@ -6,30 +6,9 @@ namespace Handlers.Eventing.Internal;
 /// The destination a response body is copied into when the caller copies or buffers it: each write is a chunk of the
 /// body, reported to <see cref="ResponseBody"/> before it is passed on.
 /// </summary>
-internal sealed class ObservingWriteStream : Stream
+internal sealed class ObservingWriteStream(Stream destination, ResponseBody body) : WriteOnlyStream(destination)
 {
-    private readonly Stream _destination;
-    private readonly ResponseBody _body;
-
-    public ObservingWriteStream(Stream destination, ResponseBody body)
-    {
-        _destination = destination;
-        _body = body;
-    }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
+    private readonly ResponseBody _body = body;
 
     public override void Write(byte[] buffer, int offset, int count)
     {
@@ -40,7 +19,7 @@ internal sealed class ObservingWriteStream : Stream
             _body.EnterRead();
         }
 
-        _destination.Write(buffer, offset, count);
+        Destination.Write(buffer, offset, count);
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
@@ -54,7 +33,7 @@ internal sealed class ObservingWriteStream : Stream
         {
             _body.OnRead(buffer.Length, default);
             _body.EnterRead();
-            _destination.Write(buffer);
+            Destination.Write(buffer);
             return;
         }
 
@@ -85,16 +64,6 @@ internal sealed class ObservingWriteStream : Stream
             _body.EnterRead();
         }
 
-        return _destination.WriteAsync(buffer, cancellationToken);
+        return Destination.WriteAsync(buffer, cancellationToken);
     }
-
-    public override void Flush() => _destination.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _destination.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -4,30 +4,9 @@ namespace Handlers.Eventing.Internal;
 /// The transport's request stream as the original content sees it: writes are sliced into pieces of at most
 /// <see cref="UploadProgressContent.SliceSize"/> bytes, each reported once the transport accepted it.
 /// </summary>
-internal sealed class UploadProgressStream : Stream
+internal sealed class UploadProgressStream(Stream transport, UploadProgressContent content) : WriteOnlyStream(transport)
 {
-    private readonly Stream _transport;
-    private readonly UploadProgressContent _content;
-
-    public UploadProgressStream(Stream transport, UploadProgressContent content)
-    {
-        _transport = transport;
-        _content = content;
-    }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
+    private readonly UploadProgressContent _content = content;
 
     public override void Write(byte[] buffer, int offset, int count)
     {
@@ -40,7 +19,7 @@ internal sealed class UploadProgressStream : Stream
         while (!buffer.IsEmpty)
         {
             var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
-            _transport.Write(slice);
+            Destination.Write(slice);
             _content.Report(slice.Length);
             buffer = buffer[slice.Length..];
         }
@@ -58,19 +37,9 @@ internal sealed class UploadProgressStream : Stream
         while (!buffer.IsEmpty)
         {
             var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
-            await _transport.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
+            await Destination.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
             _content.Report(slice.Length);
             buffer = buffer[slice.Length..];
         }
     }
-
-    public override void Flush() => _transport.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => _transport.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
