@@ -74,16 +74,48 @@ internal sealed class ObservedContent : HttpContent
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
     {
-        var stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfClosedWithError();
+        Stream stream;
+        try
+        {
+            stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // An abort disposed the inner content meanwhile: throw what the abort ended the call with.
+            ThrowIfClosedWithError();
+            throw;
+        }
+
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);
     }
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
     {
-        var stream = _inner.ReadAsStream(cancellationToken);
+        ThrowIfClosedWithError();
+        Stream stream;
+        try
+        {
+            stream = _inner.ReadAsStream(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            ThrowIfClosedWithError();
+            throw;
+        }
+
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);
+    }
+
+    /// <summary>Opening a body that an abort (or a listener) closed throws that exception, as reading it would.</summary>
+    private void ThrowIfClosedWithError()
+    {
+        if (Body.ClosedError is { } closed)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(closed);
+        }
     }
 
     protected override bool TryComputeLength(out long length)

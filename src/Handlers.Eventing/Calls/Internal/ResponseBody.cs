@@ -49,6 +49,13 @@ internal sealed class ResponseBody
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>
+    /// Gets the exception opening the body must throw once it closed with one (an abort, or a listener's exception), as a read
+    /// would: the inner content may already be disposed, which must not surface as an <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public Exception? ClosedError =>
+        Volatile.Read(ref _closed) == 0 ? null : _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null);
+
     /// <summary>Records the stream the reader reads from, so that <see cref="Abort"/> can dispose it.</summary>
     public void SetStream(Stream stream) => Volatile.Write(ref _stream, stream);
 
