@@ -83,6 +83,11 @@ public partial class HttpCall
         {
             throw aborted;
         }
+        catch (OperationCanceledException ex) when (response is not null && cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled by the caller while the body was read: HttpClient wraps that in a fresh TaskCanceledException.
+            throw new TaskCanceledException(ex.Message, ex, cancellationToken);
+        }
         catch (OperationCanceledException ex) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested
             && ex.InnerException is not TimeoutException)
         {

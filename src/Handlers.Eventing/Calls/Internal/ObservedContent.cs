@@ -75,7 +75,18 @@ internal sealed class ObservedContent : HttpContent
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
     {
         Body.ThrowIfFaulted();
-        var stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        Stream stream;
+        try
+        {
+            stream = await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // An abort disposed the inner content meanwhile: throw what the abort ended the call with.
+            Body.ThrowIfFaulted();
+            throw;
+        }
+
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);
     }
@@ -83,7 +94,17 @@ internal sealed class ObservedContent : HttpContent
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
     {
         Body.ThrowIfFaulted();
-        var stream = _inner.ReadAsStream(cancellationToken);
+        Stream stream;
+        try
+        {
+            stream = _inner.ReadAsStream(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            Body.ThrowIfFaulted();
+            throw;
+        }
+
         Body.SetStream(stream);
         return new ObservedReadStream(stream, Body);
     }

@@ -63,9 +63,15 @@ internal sealed class ResponseBody
     /// Throws the exception the body closed with (abort, listener exception, failure), so that opening the body after it
     /// ended that way throws the call's error rather than whatever the disposed inner content throws.
     /// </summary>
+    /// <remarks>An abort that is still closing the body (its exception not recorded yet) throws the abort exception.</remarks>
     public void ThrowIfFaulted()
     {
-        if (Volatile.Read(ref _closed) != 0 && _thrown is { } thrown)
+        if (Volatile.Read(ref _closed) == 0)
+        {
+            return;
+        }
+
+        if ((_thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null)) is { } thrown)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
         }
