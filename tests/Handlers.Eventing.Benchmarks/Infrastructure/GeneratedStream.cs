@@ -1,11 +1,12 @@
 namespace Handlers.Eventing.Benchmarks.Infrastructure;
 
 /// <summary>
-/// A non-seekable stream of <c>length</c> bytes that costs next to nothing to read (it fills nothing), so benchmarks measure
-/// the observation around it, not the source.
+/// A non-seekable in-memory stream of <c>length</c> bytes: each read copies from a fixed pattern buffer, which is the
+/// least any real source does (a socket read copies from the kernel), and nothing else.
 /// </summary>
 internal sealed class GeneratedStream(long length) : Stream
 {
+    private static readonly byte[] s_pattern = CreatePattern();
     private long _remaining = length;
 
     public override bool CanRead => true;
@@ -26,7 +27,8 @@ internal sealed class GeneratedStream(long length) : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        var n = (int)Math.Min(buffer.Length, _remaining);
+        var n = (int)Math.Min(Math.Min(buffer.Length, _remaining), s_pattern.Length);
+        s_pattern.AsSpan(0, n).CopyTo(buffer);
         _remaining -= n;
         return n;
     }
@@ -46,4 +48,11 @@ internal sealed class GeneratedStream(long length) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private static byte[] CreatePattern()
+    {
+        var pattern = new byte[1024 * 1024];
+        Random.Shared.NextBytes(pattern);
+        return pattern;
+    }
 }

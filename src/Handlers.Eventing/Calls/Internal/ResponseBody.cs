@@ -56,7 +56,8 @@ internal sealed class ResponseBody
     public void EnterRead()
     {
         ThrowIfFaulted();
-        Interlocked.Exchange(ref _reading, 1);
+        // Plain volatile writes on the per-chunk path: Abort() pays for the ordering instead (see Abort).
+        Volatile.Write(ref _reading, 1);
     }
 
     /// <summary>
@@ -95,7 +96,7 @@ internal sealed class ResponseBody
             toThrow = count > 0 ? OnChunk(count, chunk) : OnEnd();
         }
 
-        Interlocked.Exchange(ref _reading, 0);
+        Volatile.Write(ref _reading, 0);
         if (toThrow is null && Volatile.Read(ref _aborted) != 0)
         {
             toThrow = CloseAborted();
@@ -116,7 +117,7 @@ internal sealed class ResponseBody
     /// </summary>
     public Exception OnFailure(Exception exception)
     {
-        Interlocked.Exchange(ref _reading, 0);
+        Volatile.Write(ref _reading, 0);
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException! : exception);
@@ -176,6 +177,11 @@ internal sealed class ResponseBody
     public Exception? Abort()
     {
         Interlocked.Exchange(ref _aborted, 1);
+
+        // An asymmetric Dekker: readers write _reading then read _aborted with plain volatile accesses (no fence per chunk);
+        // the rare abort flushes every core's store buffer before it reads _reading, so at least one side sees the other.
+        // Both may act; closing is arbitrated by _closed.
+        Interlocked.MemoryBarrierProcessWide();
         if (Volatile.Read(ref _reading) == 0)
         {
             var result = CloseAborted();
