@@ -66,33 +66,34 @@ internal sealed class ObservedReadStream : Stream
         return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty)
         {
-            return await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return _inner.ReadAsync(buffer, cancellationToken);
         }
 
         _body.EnterRead();
-        int read;
+        ValueTask<int> pending;
         try
         {
-            read = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            pending = _inner.ReadAsync(buffer, cancellationToken);
         }
         catch (Exception ex)
         {
-            var toThrow = _body.OnFailure(ex);
-            if (!ReferenceEquals(toThrow, ex))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-            }
-
+            ThrowFailure(ex);
             throw;
         }
 
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AwaitReadAsync(pending, buffer);
+        }
+
+        // Completed synchronously (data was already buffered): no state machine on this path.
+        var read = pending.Result;
         _body.OnRead(read, buffer[..read]);
-        return read;
+        return new ValueTask<int>(read);
     }
 
     public override void Flush()
@@ -154,6 +155,34 @@ internal sealed class ObservedReadStream : Stream
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer)
+    {
+        int read;
+        try
+        {
+            read = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ThrowFailure(ex);
+            throw;
+        }
+
+        _body.OnRead(read, buffer[..read]);
+        return read;
+    }
+
+    /// <summary>Records a failed read and throws what the read must throw, unless that is <paramref name="exception"/> itself.</summary>
+    private void ThrowFailure(Exception exception)
+    {
+        var toThrow = _body.OnFailure(exception);
+        if (!ReferenceEquals(toThrow, exception))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+        }
+    }
+
     private int Read(Span<byte> destination, ReadOnlyMemory<byte> chunk)
     {
         if (destination.IsEmpty)
@@ -169,12 +198,7 @@ internal sealed class ObservedReadStream : Stream
         }
         catch (Exception ex)
         {
-            var toThrow = _body.OnFailure(ex);
-            if (!ReferenceEquals(toThrow, ex))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-            }
-
+            ThrowFailure(ex);
             throw;
         }
 
