@@ -47,8 +47,6 @@ internal sealed class ResponseBody
     /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
     public bool WantsChunks => _attempt > 0 && _call.HasListeners(HttpEvents.HttpData);
 
-    public bool IsClosed => Volatile.Read(ref _closed) != 0;
-
     /// <summary>Records the stream the reader reads from, so that <see cref="Abort"/> can dispose it.</summary>
     public void SetStream(Stream stream) => Volatile.Write(ref _stream, stream);
 

@@ -32,8 +32,6 @@ internal sealed class UploadProgressContent : HttpContent
         Headers.ContentLength = _total;
     }
 
-    public HttpContent Inner => _inner;
-
     /// <summary>Counts bytes handed to the transport and reports them; throws a listener's exception.</summary>
     internal void Report(int count)
     {
