@@ -44,6 +44,11 @@ public partial class HttpCall
     /// </remarks>
     public void Abort()
     {
+        if (_finished)
+        {
+            return;
+        }
+
         var abort = new OperationCanceledException(
             $"The HTTP call {Request.Method} {Request.RequestUri} was aborted by HttpCall.Abort().");
         if (Interlocked.CompareExchange(ref _abortException, abort, null) is not null || _finished)

@@ -226,7 +226,7 @@ public class EventingHandler : DelegatingHandler
         {
             // The send throws the listener's exception; the body is faulted by it (no httpDone, even when empty) and the
             // response it would have returned is released.
-            content.Body.FaultByListener(failure);
+            content.Body.FailByListener(failure);
             response.Dispose();
             ExceptionDispatchInfo.Throw(failure);
         }

@@ -37,12 +37,7 @@ internal sealed class ObservedContent : HttpContent
         }
         catch (Exception ex)
         {
-            var toThrow = Body.OnFailure(ex);
-            if (!ReferenceEquals(toThrow, ex))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-            }
-
+            Body.ThrowFailure(ex);
             throw;
         }
 
@@ -58,12 +53,7 @@ internal sealed class ObservedContent : HttpContent
         }
         catch (Exception ex)
         {
-            var toThrow = Body.OnFailure(ex);
-            if (!ReferenceEquals(toThrow, ex))
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-            }
-
+            Body.ThrowFailure(ex);
             throw;
         }
 

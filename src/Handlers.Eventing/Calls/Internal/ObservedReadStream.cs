@@ -81,7 +81,7 @@ internal sealed class ObservedReadStream : Stream
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex);
+            _body.ThrowFailure(ex);
             throw;
         }
 
@@ -165,22 +165,12 @@ internal sealed class ObservedReadStream : Stream
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex);
+            _body.ThrowFailure(ex);
             throw;
         }
 
         _body.OnRead(read, buffer[..read]);
         return read;
-    }
-
-    /// <summary>Records a failed read and throws what the read must throw, unless that is <paramref name="exception"/> itself.</summary>
-    private void ThrowFailure(Exception exception)
-    {
-        var toThrow = _body.OnFailure(exception);
-        if (!ReferenceEquals(toThrow, exception))
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-        }
     }
 
     private int Read(Span<byte> destination, ReadOnlyMemory<byte> chunk)
@@ -198,7 +188,7 @@ internal sealed class ObservedReadStream : Stream
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex);
+            _body.ThrowFailure(ex);
             throw;
         }
 

@@ -42,8 +42,6 @@ internal sealed class ResponseBody
 
     public long? Total { get; }
 
-    public long Loaded => _loaded;
-
     /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
     public bool WantsChunks => _attempt > 0 && _call.HasListeners(HttpEvents.HttpData);
 
@@ -70,17 +68,24 @@ internal sealed class ResponseBody
             return;
         }
 
-        if ((_thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null)) is { } thrown)
+        if (ClosedError is { } thrown)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(thrown);
         }
     }
 
     /// <summary>
-    /// Faults the body because a listener of the attempt threw before the body was read (for example in
-    /// <see cref="HttpEvents.HttpHeaders"/>): it closes without <see cref="HttpEvents.HttpDone"/>, whatever its length.
+    /// Records a failed read or copy (<see cref="OnFailure"/>) and throws what it must throw instead of
+    /// <paramref name="exception"/>; returns when that is <paramref name="exception"/> itself, for the caller's <c>throw;</c>.
     /// </summary>
-    public void FaultByListener(Exception listenerException) => FailByListener(listenerException);
+    public void ThrowFailure(Exception exception)
+    {
+        var toThrow = OnFailure(exception);
+        if (!ReferenceEquals(toThrow, exception))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
+        }
+    }
 
     /// <summary>
     /// Completes a read that returned <paramref name="count"/> bytes (0 at the end); <paramref name="chunk"/> holds them when
@@ -113,12 +118,12 @@ internal sealed class ResponseBody
     /// Records a failed read: raises <see cref="HttpEvents.HttpError"/> for a transport failure (not for cancellation or
     /// abort) and ends the call. Returns the exception the read must throw.
     /// </summary>
-    public Exception OnFailure(Exception exception)
+    private Exception OnFailure(Exception exception)
     {
         Volatile.Write(ref _reading, 0);
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
-            return _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException! : exception);
+            return ClosedError ?? exception;
         }
 
         Exception error;
@@ -195,8 +200,34 @@ internal sealed class ResponseBody
     public Exception? EndCall()
     {
         Interlocked.Exchange(ref _endsCall, 1);
-        return Volatile.Read(ref _outcomeSet) != 0 ? _call.End(_outcome ?? _call.CompletedBodyError) : null;
+        return Volatile.Read(ref _outcomeSet) != 0 ? EndCallWith(_outcome) : null;
     }
+
+    /// <summary>
+    /// Faults the body because a listener threw (in a chunk event, or in <see cref="HttpEvents.HttpHeaders"/> before the body
+    /// was read): it closes without <see cref="HttpEvents.HttpDone"/>, whatever its length, and ends the call with the
+    /// listener's exception. Returns that exception, for the operation that raised the event to throw.
+    /// </summary>
+    public Exception FailByListener(Exception listenerException)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return listenerException;
+        }
+
+        var endFailure = Close(listenerException);
+        if (endFailure is not null && !ReferenceEquals(endFailure, listenerException))
+        {
+            _call.ReportSuppressed(HttpEvents.Complete, endFailure);
+        }
+
+        _thrown = listenerException;
+        DisposeInner();
+        return listenerException;
+    }
+
+    /// <summary>Gets the exception a closed body throws: what it closed with, or the abort exception while an abort is closing it.</summary>
+    private Exception? ClosedError => _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null);
 
     private Exception? OnChunk(int count, ReadOnlyMemory<byte> chunk)
     {
@@ -239,28 +270,9 @@ internal sealed class ResponseBody
             }
         }
 
-        var result = failure is null ? CloseCompleted() : Close(failure) ?? failure;
+        var result = Close(failure) ?? failure;
         _thrown = result;
         return result;
-    }
-
-    private Exception FailByListener(Exception listenerException)
-    {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
-        {
-            return listenerException;
-        }
-
-        // The body is faulted after a listener threw: no httpDone, and the call ends with the listener's exception.
-        var endFailure = Close(listenerException);
-        if (endFailure is not null && !ReferenceEquals(endFailure, listenerException))
-        {
-            _call.ReportSuppressed(HttpEvents.Complete, endFailure);
-        }
-
-        _thrown = listenerException;
-        DisposeInner();
-        return listenerException;
     }
 
     private Exception? CloseAborted()
@@ -276,21 +288,19 @@ internal sealed class ResponseBody
         return result;
     }
 
-    /// <summary>Closes after the whole body arrived: the call ends with its status error, or in success.</summary>
-    private Exception? CloseCompleted()
-    {
-        Volatile.Write(ref _outcome, null);
-        Interlocked.Exchange(ref _outcomeSet, 1);
-        return Volatile.Read(ref _endsCall) != 0 ? _call.End(_call.CompletedBodyError) : null;
-    }
-
-    /// <summary>Closes with an error; ends the call with it when this is the call's final body.</summary>
-    private Exception? Close(Exception error)
+    /// <summary>
+    /// Closes with <paramref name="error"/>, or as complete when it is <see langword="null"/> (the whole body arrived), and
+    /// ends the call when this is its final body. Returns a listener exception of the call's end, if any.
+    /// </summary>
+    private Exception? Close(Exception? error)
     {
         Volatile.Write(ref _outcome, error);
         Interlocked.Exchange(ref _outcomeSet, 1);
-        return Volatile.Read(ref _endsCall) != 0 ? _call.End(error) : null;
+        return Volatile.Read(ref _endsCall) != 0 ? EndCallWith(error) : null;
     }
+
+    /// <summary>A complete body ends the call with its status error (none for a success status); a failed one with its error.</summary>
+    private Exception? EndCallWith(Exception? error) => _call.End(error ?? _call.CompletedBodyError);
 
     private void DisposeInner()
     {
