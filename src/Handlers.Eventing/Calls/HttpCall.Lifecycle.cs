@@ -133,7 +133,7 @@ public partial class HttpCall
         Response.BytesReceived = 0;
         if (attempt > 1 && HasListeners(HttpEvents.Retry))
         {
-            ThrowIfListenerFailed(RaiseAttemptEvent(HttpEvents.Retry, new HttpRetryEvent(attempt, _previousError, _previousStatus)));
+            ThrowIfListenerFailed(RaiseAttemptEvent(HttpEvents.Retry, new HttpRetryEvent(this, attempt, HttpAttemptKind.Retry, delay: null, _previousError, _previousStatus)));
         }
 
         return attempt;

@@ -18,7 +18,7 @@ namespace Handlers.Eventing;
 /// event throws, the other listeners of that emit still run, and the exception fails the call (see docs/events.md).
 /// </para>
 /// </remarks>
-public partial class HttpCall : EventEmitter
+public sealed partial class HttpCall : EventEmitter
 {
     private static readonly HttpRequestOptionsKey<HttpCall> s_optionsKey = new("Handlers.Eventing.HttpCall");
 
@@ -37,6 +37,7 @@ public partial class HttpCall : EventEmitter
 
         Request = request;
         _client = client;
+        _raisesOwnEvents = true;
         Response = new HttpCallResponse(this);
         request.Options.Set(s_optionsKey, this);
     }
@@ -94,6 +95,17 @@ public partial class HttpCall : EventEmitter
     {
         ArgumentNullException.ThrowIfNull(request);
         return request.Options.TryGetValue(s_optionsKey, out var call) ? call : new HttpCall(request, client: null);
+    }
+
+    /// <summary>Gets the call attached to <paramref name="request"/>, without creating one.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="call">The call, when the request has one.</param>
+    /// <returns><see langword="true"/> when the request has a call (made by <see cref="For"/>, <c>CreateCall</c>, or a handler that sent it).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="request"/> is <see langword="null"/>.</exception>
+    public static bool TryGet(HttpRequestMessage request, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HttpCall? call)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Options.TryGetValue(s_optionsKey, out call);
     }
 
     internal static HttpCall Create(HttpClient client, HttpRequestMessage request)

@@ -40,8 +40,20 @@ public sealed class HttpCallResponse
     /// <summary>Gets the number of retries: the number of attempts minus one.</summary>
     public int RetryCount { get; internal set; }
 
-    /// <summary>Gets the number of the last attempt, from 1; 0 before the first attempt started.</summary>
+    /// <summary>Gets the number of attempts started so far, from 1; 0 before the first attempt started.</summary>
     public int Attempts { get; internal set; }
+
+    /// <summary>
+    /// Gets the number of the attempt whose response the call returned (with hedging, the winner; with retries, the last),
+    /// from 1; 0 when no response arrived.
+    /// </summary>
+    public int Attempt { get; internal set; }
+
+    /// <summary>
+    /// Gets the timings of the attempt whose response the call returned (or of the last attempt, when none arrived), or
+    /// <see langword="null"/> when <see cref="EventingOptions.CollectTimings"/> is off.
+    /// </summary>
+    public HttpTimings? Timings { get; internal set; }
 
     /// <summary>Gets the request body bytes handed to the transport in the last attempt (counted only while upload progress is listened to).</summary>
     public long BytesSent { get; internal set; }

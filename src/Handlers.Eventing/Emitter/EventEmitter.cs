@@ -25,6 +25,7 @@ public partial class EventEmitter
     private volatile ListenerSet[] _sets = [];
     private int _maxListeners = -1;
     private bool _frontInsertion;
+    private protected bool _raisesOwnEvents;
 
     /// <summary>Initializes a new emitter with no listeners.</summary>
     public EventEmitter()
@@ -268,6 +269,11 @@ public partial class EventEmitter
         if (typeof(TArgs) == typeof(Exception) && ReferenceEquals(eventKey, ErrorEvent))
         {
             return EmitError((Exception)(object)args!);
+        }
+
+        if (_raisesOwnEvents && eventKey.IsRaisedByCallOnly)
+        {
+            ThrowOwnEvent(eventKey);
         }
 
         var items = FindSet(eventKey)?.Items;

@@ -58,6 +58,14 @@ public sealed class EventingOptions
     /// </remarks>
     public bool LogLifecycle { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether each attempt's phase timings and connection are collected (<see cref="HttpTimings"/>).</summary>
+    /// <value>The default is <see langword="false"/>: nothing is enabled or measured.</value>
+    /// <remarks>
+    /// When on, <see cref="HttpHeadersEvent.Timings"/>, <see cref="HttpErrorEvent.Timings"/> and <see cref="HttpCallResponse.Timings"/>
+    /// carry the attempt's phases; the lifecycle log line and the call's activity include them. See docs/timings.md.
+    /// </remarks>
+    public bool CollectTimings { get; set; }
+
     /// <summary>
     /// Gets or sets the throttle that <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> and
     /// <see cref="HttpCallProgressExtensions.ReportUploadProgress"/> use for the calls of this client when none is passed.
@@ -110,6 +118,7 @@ public sealed class EventingOptions
         target.IsolateListenerExceptions = IsolateListenerExceptions;
         target.ListenerExceptionHandler = ListenerExceptionHandler;
         target.LogLifecycle = LogLifecycle;
+        target.CollectTimings = CollectTimings;
         target.ProgressThrottle = ProgressThrottle;
         target.CallConfigurations.AddRange(CallConfigurations);
         target.Enabled = Enabled;

@@ -52,7 +52,7 @@ public class HttpClientEventingExtensionsTests
 
         Assert.Throws<ArgumentNullException>(() => HttpClientEventingExtensions.CreateCall(null!, HttpMethod.Get, "http://x/"));
         Assert.Throws<ArgumentNullException>(() => client.CreateCall(null!, "http://x/"));
-        Assert.Throws<ArgumentNullException>(() => client.CreateCall(HttpMethod.Get, null!));
+        Assert.Throws<ArgumentNullException>(() => client.CreateCall(HttpMethod.Get, (string)null!));
         Assert.Throws<ArgumentNullException>(() => HttpClientEventingExtensions.CreateCall(null!, new HttpRequestMessage()));
         Assert.Throws<ArgumentNullException>(() => client.CreateCall((HttpRequestMessage)null!));
     }

@@ -1,3 +1,4 @@
+using Handlers.Eventing.Internal;
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,11 +46,11 @@ public class HttpCallProgressExtensionsTests
     {
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress);
+        var reporter = new ProgressReporter(call, progress, throttle: null);
 
         for (var loaded = 10; loaded <= 100; loaded += 10)
         {
-            call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(loaded, 100, 1));
+            reporter.OnProgress(new HttpProgress(loaded, 100, 1));
         }
 
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i * 10), progress.Reports.Select(r => r.Loaded));
@@ -60,11 +61,11 @@ public class HttpCallProgressExtensionsTests
     {
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumBytes = 1000 });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumBytes = 1000 });
 
         for (var loaded = 100; loaded <= 5000; loaded += 100)
         {
-            call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(loaded, 5000, 1));
+            reporter.OnProgress(new HttpProgress(loaded, 5000, 1));
         }
 
         Assert.Equal([100L, 1100, 2100, 3100, 4100, 5000], progress.Reports.Select(r => r.Loaded));
@@ -76,19 +77,19 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromMilliseconds(100), TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromMilliseconds(100), TimeProvider = time });
 
         for (var i = 1; i <= 20; i++)
         {
-            call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(i * 10, Total: null, 1));
+            reporter.OnProgress(new HttpProgress(i * 10, total: null, 1));
             time.Advance(TimeSpan.FromMilliseconds(30));
         }
 
         // Events at 0, 30, ..., 570 ms: reported at 0, 120, 240, 360, 480 ms; the last one (570 ms) is held back.
         Assert.Equal([10L, 50, 90, 130, 170], progress.Reports.Select(r => r.Loaded));
 
-        call.Emit(HttpEvents.HttpDone, call.Response);
-        call.Emit(HttpEvents.Complete, call.Response);
+        reporter.OnDownloadDone(call.Response);
+        reporter.OnComplete(call.Response);
 
         Assert.Equal([10L, 50, 90, 130, 170, 200], progress.Reports.Select(r => r.Loaded));
     }
@@ -99,16 +100,16 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromSeconds(1), MinimumBytes = 500, TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromSeconds(1), MinimumBytes = 500, TimeProvider = time });
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(100, 10000, 1)); // first
+        reporter.OnProgress(new HttpProgress(100, 10000, 1)); // first
         time.Advance(TimeSpan.FromSeconds(2));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(200, 10000, 1)); // time met, bytes not
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(700, 10000, 1)); // both met
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(5000, 10000, 1)); // bytes met, time not
+        reporter.OnProgress(new HttpProgress(200, 10000, 1)); // time met, bytes not
+        reporter.OnProgress(new HttpProgress(700, 10000, 1)); // both met
+        reporter.OnProgress(new HttpProgress(5000, 10000, 1)); // bytes met, time not
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(5100, 10000, 1)); // both met again (1 s and 4400 bytes since 700)
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(10000, 10000, 1)); // final
+        reporter.OnProgress(new HttpProgress(5100, 10000, 1)); // both met again (1 s and 4400 bytes since 700)
+        reporter.OnProgress(new HttpProgress(10000, 10000, 1)); // final
 
         Assert.Equal([100L, 700, 5100, 10000], progress.Reports.Select(r => r.Loaded));
     }
@@ -119,13 +120,13 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(1000, 10000, 1));
+        reporter.OnProgress(new HttpProgress(1000, 10000, 1));
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(3000, 10000, 1));
+        reporter.OnProgress(new HttpProgress(3000, 10000, 1));
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(10000, 10000, 1));
+        reporter.OnProgress(new HttpProgress(10000, 10000, 1));
 
         var reports = progress.Reports;
         Assert.Equal(new TransferProgress(1000, 10000, 1, null, null), reports[0]);
@@ -141,13 +142,13 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(0, null, 1));
+        reporter.OnProgress(new HttpProgress(0, null, 1));
         time.Advance(TimeSpan.FromMilliseconds(250));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(1000, null, 1));
+        reporter.OnProgress(new HttpProgress(1000, null, 1));
         time.Advance(TimeSpan.FromMilliseconds(250));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(1000, null, 1));
+        reporter.OnProgress(new HttpProgress(1000, null, 1));
 
         Assert.Equal([null, 4000d, 2000d], progress.Reports.Select(r => r.BytesPerSecond));
         Assert.All(progress.Reports, r => Assert.Null(r.EstimatedTimeRemaining));
@@ -160,11 +161,11 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(500, 1000, 1));
+        reporter.OnProgress(new HttpProgress(500, 1000, 1));
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(500, 1000, 1));
+        reporter.OnProgress(new HttpProgress(500, 1000, 1));
 
         Assert.Equal(0d, progress.Reports[1].BytesPerSecond);
         Assert.Null(progress.Reports[1].EstimatedTimeRemaining);
@@ -176,14 +177,14 @@ public class HttpCallProgressExtensionsTests
         var time = new ManualTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1), TimeProvider = time });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1), TimeProvider = time });
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(100, 1000, 1));
+        reporter.OnProgress(new HttpProgress(100, 1000, 1));
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(400, 1000, 1)); // held back, then dropped by the retry
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(50, 1000, 2));
+        reporter.OnProgress(new HttpProgress(400, 1000, 1)); // held back, then dropped by the retry
+        reporter.OnProgress(new HttpProgress(50, 1000, 2));
         time.Advance(TimeSpan.FromSeconds(1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(1000, 1000, 2));
+        reporter.OnProgress(new HttpProgress(1000, 1000, 2));
 
         Assert.Equal([(1, 100L), (2, 50), (2, 1000)], progress.Reports.Select(r => (r.Attempt, r.Loaded)));
         Assert.Null(progress.Reports[1].BytesPerSecond);
@@ -195,9 +196,10 @@ public class HttpCallProgressExtensionsTests
     {
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumBytes = 1_000_000 });
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(10, 5000, 1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(20, 5000, 1));
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumBytes = 1_000_000 });
+        reporter.OnProgress(new HttpProgress(10, 5000, 1));
+        reporter.OnProgress(new HttpProgress(20, 5000, 1));
+        call.On(HttpEvents.Complete, reporter.OnComplete);
 
         call.Abort();
 
@@ -210,16 +212,16 @@ public class HttpCallProgressExtensionsTests
     {
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        call.ReportUploadProgress(progress, new ProgressThrottle { MinimumBytes = 1_000_000 });
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumBytes = 1_000_000 });
         using var response = new HttpResponseMessage(HttpStatusCode.OK);
 
-        call.Emit(HttpEvents.HttpUploadProgress, new HttpProgress(10, null, 1));
-        call.Emit(HttpEvents.HttpUploadProgress, new HttpProgress(20, null, 1));
-        call.Emit(HttpEvents.HttpHeaders, new HttpHeadersEvent(HttpStatusCode.OK, response, call, Attempt: 2));
+        reporter.OnProgress(new HttpProgress(10, null, 1));
+        reporter.OnProgress(new HttpProgress(20, null, 1));
+        reporter.OnUploadDone(new HttpHeadersEvent(HttpStatusCode.OK, response, call, attempt: 2));
         Assert.Equal([10L], progress.Reports.Select(r => r.Loaded));
 
-        call.Emit(HttpEvents.HttpHeaders, new HttpHeadersEvent(HttpStatusCode.OK, response, call, Attempt: 1));
-        call.Emit(HttpEvents.Complete, call.Response);
+        reporter.OnUploadDone(new HttpHeadersEvent(HttpStatusCode.OK, response, call, attempt: 1));
+        reporter.OnComplete(call.Response);
 
         Assert.Equal([10L, 20], progress.Reports.Select(r => r.Loaded));
     }
@@ -230,11 +232,11 @@ public class HttpCallProgressExtensionsTests
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var throttle = new ProgressThrottle { MinimumBytes = 1000 };
-        call.ReportDownloadProgress(progress, throttle);
+        var reporter = new ProgressReporter(call, progress, throttle);
         throttle.MinimumBytes = 0;
 
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(10, 5000, 1));
-        call.Emit(HttpEvents.HttpDownloadProgress, new HttpProgress(20, 5000, 1));
+        reporter.OnProgress(new HttpProgress(10, 5000, 1));
+        reporter.OnProgress(new HttpProgress(20, 5000, 1));
 
         Assert.Single(progress.Reports);
     }

@@ -24,10 +24,9 @@ public sealed class BadInputTests
         ["EventingOptions.set_ListenerExceptionHandler(Action`3)"] = "null is the documented default: no handler",
         ["EventingOptions.set_ProgressThrottle(ProgressThrottle)"] = "null is the documented default: no throttle",
         ["ListenerChange..ctor(EventKey, Delegate)"] = "event payload record built by the library; like any record it stores what it is given",
-        ["HttpHeadersEvent..ctor(HttpStatusCode, HttpResponseMessage, HttpCall, Int32)"] = "event payload record built by the library; like any record it stores what it is given",
         ["HttpDataEvent..ctor(ReadOnlyMemory`1, HttpCall, Int32)"] = "event payload record built by the library; like any record it stores what it is given",
-        ["HttpErrorEvent..ctor(Exception, HttpCall, Int32)"] = "event payload record built by the library; like any record it stores what it is given",
-        ["HttpRetryEvent..ctor(Int32, Exception, Nullable`1)"] = "event payload record built by the library; PreviousError is null after a status",
+        ["HttpRetryEvent..ctor(HttpCall, Int32, HttpAttemptKind, Nullable`1, Exception, Nullable`1)"] = "PreviousError is null after a status and for a hedge (the call is checked)",
+        ["HttpTimings..ctor(Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Nullable`1, Version)"] = "null is a documented value of every property: the phase or the connection fact is unknown",
     };
 
     [Fact]
@@ -150,6 +149,12 @@ public sealed class BadInputTests
 
         // HttpCall
         yield return new("HttpCall.For(HttpRequestMessage)", "HttpCall.For(null)", () => HttpCall.For(null!), typeof(ArgumentNullException), "request");
+        yield return new("HttpCall.TryGet(HttpRequestMessage, HttpCall&)", "HttpCall.TryGet(null, out c)", () => HttpCall.TryGet(null!, out _), typeof(ArgumentNullException), "request");
+        yield return new("HttpHeadersEvent..ctor(HttpStatusCode, HttpResponseMessage, HttpCall, Int32, HttpTimings)", "new HttpHeadersEvent(s, null, c, 1)", () => new HttpHeadersEvent(System.Net.HttpStatusCode.OK, null!, call, 1), typeof(ArgumentNullException), "response");
+        yield return new("HttpHeadersEvent..ctor(HttpStatusCode, HttpResponseMessage, HttpCall, Int32, HttpTimings)", "new HttpHeadersEvent(s, r, null, 1)", () => new HttpHeadersEvent(System.Net.HttpStatusCode.OK, new HttpResponseMessage(), null!, 1), typeof(ArgumentNullException), "call");
+        yield return new("HttpErrorEvent..ctor(Exception, HttpCall, Int32, HttpTimings)", "new HttpErrorEvent(null, c, 1)", () => new HttpErrorEvent(null!, call, 1), typeof(ArgumentNullException), "exception");
+        yield return new("HttpErrorEvent..ctor(Exception, HttpCall, Int32, HttpTimings)", "new HttpErrorEvent(e, null, 1)", () => new HttpErrorEvent(new IOException(), null!, 1), typeof(ArgumentNullException), "call");
+        yield return new("HttpRetryEvent..ctor(HttpCall, Int32, HttpAttemptKind, Nullable`1, Exception, Nullable`1)", "new HttpRetryEvent(null, ...)", () => new HttpRetryEvent(null!, 2, HttpAttemptKind.Retry, null, null, null), typeof(ArgumentNullException), "call");
         yield return new("HttpCall.On(EventKey`1, Action`1)", "call.On(null, l)", () => call.On(null!, listener), typeof(ArgumentNullException), "eventKey");
         yield return new("HttpCall.On(EventKey`1, Action`1)", "call.On(Complete, null)", () => call.On(HttpEvents.Complete, null!), typeof(ArgumentNullException), "listener");
         yield return new("HttpCall.Once(EventKey`1, Action`1)", "call.Once(null, l)", () => call.Once(null!, listener), typeof(ArgumentNullException), "eventKey");
@@ -177,7 +182,10 @@ public sealed class BadInputTests
         // HttpClientEventingExtensions
         yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, String)", "CreateCall(null, m, u)", () => HttpClientEventingExtensions.CreateCall(null!, method, "/"), typeof(ArgumentNullException), "client");
         yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, String)", "CreateCall(c, null, u)", () => client.CreateCall(null!, "/"), typeof(ArgumentNullException), "method");
-        yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, String)", "CreateCall(c, m, null)", () => client.CreateCall(method, null!), typeof(ArgumentNullException), "requestUri");
+        yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, String)", "CreateCall(c, m, null)", () => client.CreateCall(method, (string)null!), typeof(ArgumentNullException), "requestUri");
+        yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, Uri)", "CreateCall(null, m, uri)", () => HttpClientEventingExtensions.CreateCall(null!, method, new Uri("/", UriKind.Relative)), typeof(ArgumentNullException), "client");
+        yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, Uri)", "CreateCall(c, null, uri)", () => client.CreateCall(null!, new Uri("/", UriKind.Relative)), typeof(ArgumentNullException), "method");
+        yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpMethod, Uri)", "CreateCall(c, m, (Uri)null)", () => client.CreateCall(method, (Uri)null!), typeof(ArgumentNullException), "requestUri");
         yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)", "CreateCall(null, r)", () => HttpClientEventingExtensions.CreateCall(null!, new HttpRequestMessage()), typeof(ArgumentNullException), "client");
         yield return new("HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)", "CreateCall(c, null)", () => client.CreateCall((HttpRequestMessage)null!), typeof(ArgumentNullException), "request");
         yield return new(null, "CreateCall with a request that already has a call", () => client.CreateCall(call.Request), typeof(ArgumentException), "request");

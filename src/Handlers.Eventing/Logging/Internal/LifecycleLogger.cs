@@ -15,6 +15,7 @@ internal sealed class LifecycleLogger
     private readonly Action<HttpHeadersEvent> _onHeaders;
     private readonly Action<HttpErrorEvent> _onHttpError;
     private readonly Action<HttpCallResponse> _onComplete;
+    private readonly Action<HttpRetryEvent> _onRetry;
 
     private LifecycleLogger(ILogger logger)
     {
@@ -22,6 +23,7 @@ internal sealed class LifecycleLogger
         _onHeaders = OnHeaders;
         _onHttpError = OnHttpError;
         _onComplete = OnComplete;
+        _onRetry = OnRetry;
     }
 
     /// <summary>Gets the log category of a client: <c>Handlers.Eventing.HttpCall.{clientName}</c>, without suffix for the unnamed client.</summary>
@@ -60,8 +62,7 @@ internal sealed class LifecycleLogger
 
         if (logger.IsEnabled(LogLevel.Warning))
         {
-            // The retry event does not carry its call: this is the one per-call allocation, only when retries are logged.
-            call.On(HttpEvents.Retry, retry => OnRetry(call, retry));
+            call.On(HttpEvents.Retry, _onRetry);
         }
 
         if (logger.IsEnabled(LogLevel.Information) || logger.IsEnabled(LogLevel.Warning))
@@ -78,8 +79,9 @@ internal sealed class LifecycleLogger
     private void OnHttpError(HttpErrorEvent e) =>
         Log.AttemptFailed(_logger, e.Attempt, e.Call.Request.Method.Method, UriRedactor.Redact(e.Call.Request.RequestUri), e.Exception);
 
-    private void OnRetry(HttpCall call, HttpRetryEvent e)
+    private void OnRetry(HttpRetryEvent e)
     {
+        var call = e.Call;
         var reason = e.PreviousStatusCode is { } status
             ? string.Create(CultureInfo.InvariantCulture, $"status {(int)status}")
             : e.PreviousError is { } error ? error.GetType().Name + ": " + error.Message : "an unknown failure";
