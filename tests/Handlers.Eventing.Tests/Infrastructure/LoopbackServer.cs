@@ -13,7 +13,7 @@ namespace Handlers.Eventing.Tests.Infrastructure;
 /// A real Kestrel server on 127.0.0.1 (port 0), started once per test run and shared by every test that needs real
 /// sockets: streaming, chunked bodies, slow bodies, resets, truncation, hangs, uploads and flaky endpoints.
 /// </summary>
-public sealed class LoopbackServer : IAsyncDisposable
+public sealed partial class LoopbackServer : IAsyncDisposable
 {
     private static readonly Lazy<Task<LoopbackServer>> s_shared = new(StartAsync);
     private readonly WebApplication _app;
@@ -21,14 +21,22 @@ public sealed class LoopbackServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _signals = new();
     private TcpListener? _rawListener;
 
-    private LoopbackServer(WebApplication app, Uri baseAddress)
+    private LoopbackServer(WebApplication app, Uri baseAddress, Uri http2BaseAddress)
     {
         _app = app;
         BaseAddress = baseAddress;
+        Http2BaseAddress = http2BaseAddress;
     }
 
-    /// <summary>Gets the base address, for example <c>http://127.0.0.1:41234/</c>.</summary>
+    /// <summary>Gets the base address, for example <c>http://127.0.0.1:41234/</c> (HTTP/1.1).</summary>
     public Uri BaseAddress { get; }
+
+    /// <summary>Gets the base address of the same endpoints over cleartext HTTP/2 with prior knowledge (h2c).</summary>
+    /// <remarks>Send with <c>Version = HttpVersion.Version20</c> and <c>VersionPolicy = HttpVersionPolicy.RequestVersionExact</c>.</remarks>
+    public Uri Http2BaseAddress { get; }
+
+    /// <summary>Returns a URI on the h2c endpoint.</summary>
+    public Uri Http2Url(string pathAndQuery) => new(Http2BaseAddress, pathAndQuery);
 
     /// <summary>Gets the server shared by the whole test run.</summary>
     public static Task<LoopbackServer> Shared => s_shared.Value;
@@ -83,8 +91,12 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Limits.MaxRequestBodySize = null);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseKestrel(o =>
+        {
+            o.Limits.MaxRequestBodySize = null;
+            o.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+            o.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        });
         var app = builder.Build();
         LoopbackServer? server = null;
 
@@ -214,12 +226,23 @@ public sealed class LoopbackServer : IAsyncDisposable
             await WriteBodyAsync(context, n, 4096, 0, stopAfter: null);
         });
 
+        // Endpoints of each feature's tests, in LoopbackServer.<Feature>.cs.
+        MapCorrectnessEndpoints(app);
+        MapResilienceEndpoints(app);
+        MapTelemetryEndpoints(app);
+
         await app.StartAsync();
-        var address = app.Urls.First();
-        server = new LoopbackServer(app, new Uri(address.EndsWith('/') ? address : address + "/"));
+        var addresses = app.Urls.Select(static a => new Uri(a.EndsWith('/') ? a : a + "/")).ToList();
+        server = new LoopbackServer(app, addresses[0], addresses[1]);
         server.StartTruncatingServer();
         return server;
     }
+
+    static partial void MapCorrectnessEndpoints(WebApplication app);
+
+    static partial void MapResilienceEndpoints(WebApplication app);
+
+    static partial void MapTelemetryEndpoints(WebApplication app);
 
     private void StartTruncatingServer()
     {
