@@ -3,6 +3,7 @@ using System.Diagnostics.Tracing;
 using System.Net;
 using Handlers.Eventing.Internal;
 using Handlers.Eventing.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Handlers.Eventing.Tests.Timings;
 
@@ -13,6 +14,10 @@ namespace Handlers.Eventing.Tests.Timings;
 [Collection(TimingsCollection.Name)]
 public sealed class AttemptTimerTests
 {
+    private readonly ITestOutputHelper _output;
+
+    public AttemptTimerTests(ITestOutputHelper output) => _output = output;
+
     // Each phase is converted from Stopwatch ticks on its own; the sum may differ from Total by one TimeSpan tick per phase.
     private static readonly TimeSpan Rounding = TimeSpan.FromTicks(8);
 
@@ -341,8 +346,9 @@ public sealed class AttemptTimerTests
         return TimingTestHandler.Of(request).End();
     }
 
-    private static void AssertConsecutive(HttpTimings timings)
+    private void AssertConsecutive(HttpTimings timings)
     {
+        _output.WriteLine(timings.ToString());
         TimeSpan?[] phases = [timings.Queued, timings.Dns, timings.Connect, timings.Tls, timings.Request, timings.FirstByte, timings.Download];
         var sum = TimeSpan.Zero;
         foreach (var phase in phases)
