@@ -183,6 +183,24 @@ public sealed class AttemptTimerTests
     }
 
     [Fact]
+    public async Task TransportWithoutEvents_OnlyDownloadAndTotalAreKnown()
+    {
+        using var client = NewClient(InlineHandler.Generating(1000, declareLength: true));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://in-memory.test/"));
+
+        var (_, timings) = await TimeAsync(client, request);
+
+        Assert.Null(timings.Queued);
+        Assert.Null(timings.Connect);
+        Assert.Null(timings.Request);
+        Assert.Null(timings.FirstByte);
+        Assert.Null(timings.ConnectionId);
+        Assert.Null(timings.ConnectionReused);
+        Assert.NotNull(timings.Download);
+        Assert.NotNull(timings.Total);
+    }
+
+    [Fact]
     public async Task Upload_RequestPhaseEndsWhenTheContentIsWritten()
     {
         var server = await TimingsServer.Shared;

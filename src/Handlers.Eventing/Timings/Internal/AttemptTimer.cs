@@ -117,26 +117,38 @@ internal sealed class AttemptTimer
         lock (this)
         {
             var acquired = _acquired != 0;
-            var setup = acquired ? _credited : (_end != 0 && _ownSetup is { IsClosed: false } own ? own : null);
+
+            // Before a connection was handed to the attempt it either failed (then its own connection attempt, if it made
+            // one, is what it spent its time on) or got its response without the pool (a transport that raises no events).
+            var failedBeforeConnection = !acquired && _end != 0 && _headers == 0;
+            var setup = acquired ? _credited : (failedBeforeConnection && _ownSetup is { IsClosed: false } own ? own : null);
 
             // The setup phases are clipped to the attempt's wait: from its start to the connection handed to it (or its failure).
-            var windowEnd = acquired ? _acquired : _end;
+            var windowEnd = acquired ? _acquired : failedBeforeConnection ? _end : 0;
             TimeSpan? dns = null, connect = null, tls = null;
-            if (setup is not null && windowEnd != 0)
+            long setupStart = 0;
+            if (setup is not null)
             {
-                var open = acquired ? 0 : windowEnd; // a step still running at a failure runs to the failure
+                var open = acquired ? 0 : windowEnd; // a step still running at the failure runs to the failure
                 dns = Clip(setup.DnsStart, End(setup.DnsStart, setup.DnsEnd, open), windowEnd);
                 var connectFrom = setup.DnsEnd != 0 ? setup.DnsEnd : setup.ConnectStart;
                 connect = setup.ConnectStart == 0 ? null : Clip(connectFrom, End(connectFrom, setup.ConnectEnd, open), windowEnd);
                 var tlsFrom = setup.ConnectEnd != 0 ? setup.ConnectEnd : setup.TlsStart;
                 tls = setup.TlsStart == 0 ? null : Clip(tlsFrom, End(tlsFrom, setup.TlsEnd, open), windowEnd);
+                setupStart = setup.DnsStart != 0 ? setup.DnsStart : setup.ConnectStart != 0 ? setup.ConnectStart : setup.TlsStart;
             }
 
             TimeSpan? queued = null;
-            if (windowEnd != 0)
+            if (acquired)
             {
+                // Everything before the connection was handed over that is not the credited setup.
                 var waited = Stopwatch.GetElapsedTime(_start, windowEnd) - (dns ?? TimeSpan.Zero) - (connect ?? TimeSpan.Zero) - (tls ?? TimeSpan.Zero);
                 queued = waited < TimeSpan.Zero ? TimeSpan.Zero : waited;
+            }
+            else if (failedBeforeConnection)
+            {
+                // Up to its own connection attempt, or, without one, the whole wait (a busy pool until the failure).
+                queued = setupStart != 0 ? Elapsed(_start, Math.Min(Math.Max(setupStart, _start), _end)) : Elapsed(_start, _end);
             }
 
             TimeSpan? request = null, firstByte = null;
@@ -275,14 +287,7 @@ internal sealed class AttemptTimer
                 setup.DnsStart = timestamp;
                 break;
             case SetupStep.DnsStop:
-                if (setup.DnsStart != 0)
-                {
-                    setup.DnsEnd = timestamp;
-                }
-
-                break;
             case SetupStep.DnsFailed:
-                setup.Failed = true;
                 if (setup.DnsStart != 0)
                 {
                     setup.DnsEnd = timestamp;
@@ -300,7 +305,6 @@ internal sealed class AttemptTimer
                 break;
             case SetupStep.ConnectStop:
             case SetupStep.ConnectFailed:
-                setup.Failed |= step == SetupStep.ConnectFailed;
                 if (setup.ConnectStart != 0)
                 {
                     setup.ConnectEnd = timestamp;
@@ -312,7 +316,6 @@ internal sealed class AttemptTimer
                 break;
             case SetupStep.TlsStop:
             case SetupStep.TlsFailed:
-                setup.Failed |= step == SetupStep.TlsFailed;
                 if (setup.TlsStart != 0 && (setup.TlsEnd == 0 || step == SetupStep.TlsStop))
                 {
                     setup.TlsEnd = timestamp;

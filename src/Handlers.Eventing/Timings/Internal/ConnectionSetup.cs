@@ -31,9 +31,6 @@ internal sealed class ConnectionSetup
     /// <summary>Gets or sets when <c>ConnectionEstablished</c> was raised; 0 while the setup runs or after it failed.</summary>
     public long Established { get; set; }
 
-    /// <summary>Gets or sets a value indicating whether a setup step reported a failure.</summary>
-    public bool Failed { get; set; }
-
     /// <summary>Gets a value indicating whether a later event of the same flow belongs to a new setup.</summary>
     public bool IsClosed => Established != 0;
 
