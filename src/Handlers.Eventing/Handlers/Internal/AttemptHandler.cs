@@ -17,6 +17,7 @@ internal sealed class AttemptHandler : DelegatingHandler
         }
 
         var attempt = call.BeginAttempt(request);
+        attempt.StartTimer();
         HttpResponseMessage response;
         try
         {
@@ -44,6 +45,7 @@ internal sealed class AttemptHandler : DelegatingHandler
         }
 
         var attempt = call.BeginAttempt(request);
+        attempt.StartTimer();
         HttpResponseMessage response;
         try
         {
@@ -57,6 +59,9 @@ internal sealed class AttemptHandler : DelegatingHandler
         finally
         {
             attempt.RestoreRequestContent();
+
+            // Nothing undoes the timer's flow on the synchronous path: the caller's flow must not keep it.
+            attempt.Timer?.RestoreFlow();
         }
 
         return attempt.OnHeaders(response);
