@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Handlers.Eventing.Internal;
@@ -9,6 +10,7 @@ namespace Handlers.Eventing.Internal;
 /// </summary>
 internal sealed class CallAttempt
 {
+    private static readonly ConditionalWeakTable<CallAttempt, AttemptTimer> Timers = new();
     private readonly HttpRequestMessage _request;
     private HttpContent? _originalContent;
     private Exception? _listenerFault;
@@ -41,7 +43,11 @@ internal sealed class CallAttempt
     public ResponseBodyObserver? Body { get; private set; }
 
     /// <summary>Gets the attempt's phase timer, when <see cref="EventingOptions.CollectTimings"/> is on.</summary>
-    public AttemptTimer? Timer { get; private set; }
+    /// <remarks>
+    /// Kept beside the attempt rather than in a field of it, so that an attempt of a client that does not collect timings is
+    /// not one byte larger (the per-call allocation figures stay what they were with timings off).
+    /// </remarks>
+    public AttemptTimer? Timer => Call.Options.CollectTimings && Timers.TryGetValue(this, out var timer) ? timer : null;
 
     /// <summary>
     /// Starts the attempt's phase timer when the client collects timings. Call it on the attempt handler's own flow just
@@ -51,7 +57,7 @@ internal sealed class CallAttempt
     {
         if (Call.Options.CollectTimings)
         {
-            Timer = AttemptTimer.Start();
+            Timers.Add(this, AttemptTimer.Start());
         }
     }
 
