@@ -91,6 +91,22 @@ public class HttpCallAttemptsTests
         Assert.Equal((2, TimeSpan.FromSeconds(2)), (retry.Attempt, retry.Delay!.Value));
     }
 
+    [Fact]
+    public async Task Resend_RetryHandlerOutsideAHandBuiltEventingHandler_RaisesNothingAfterComplete()
+    {
+        var statuses = new Queue<HttpStatusCode>([HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK]);
+        var transport = new InlineHandler(_ => new HttpResponseMessage(statuses.Dequeue()) { Content = new ByteArrayContent(new byte[10]) });
+        using var client = new HttpClient(new RetryOnceHandler { InnerHandler = new EventingHandler(transport) });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://localhost/");
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        // The first send is the call (it ended with the 503 its retry handler disposed); the re-send is not observed.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["httpHeaders:503", "error", "complete:True"], recorder.Names);
+    }
+
     /// <summary>The factory's shape by hand: call-level handler, then <paramref name="middle"/>, then the attempt-level handler.</summary>
     private static CallHandler Pipeline(DelegatingHandler middle, HttpMessageHandler transport)
     {

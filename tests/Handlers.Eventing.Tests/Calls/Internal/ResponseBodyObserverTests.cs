@@ -123,7 +123,7 @@ public class ResponseBodyObserverTests
         var recorder = new EventRecorder(call);
         var token = CancellationToken.None;
         Assert.True(call.TryStart(new EventingOptions(), services: null, ref token));
-        var attempt = call.BeginAttempt(request);
+        var attempt = call.BeginAttempt(request)!;
         var response = attempt.OnHeaders(new HttpResponseMessage(status) { Content = content, RequestMessage = request });
         return (call, recorder, call.OnResponse(response));
     }
