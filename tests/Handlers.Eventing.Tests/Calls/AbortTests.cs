@@ -99,4 +99,35 @@ public class AbortTests
             server.Signal(key);
         }
     }
+
+    [Fact]
+    public async Task Abort_Http2StreamMidBody_ClientServesTheNextCall()
+    {
+        var server = await LoopbackServer.Shared;
+        var key = LoopbackServer.NewKey();
+        using var client = LoopbackVersions.EventingClient(http2: true);
+        using var request = server.Request(true, $"correctness/stall/100000?send=1000&key={key}");
+        var call = HttpCall.For(request);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            await stream.ReadExactlyAsync(new byte[1000]).AsTask().WithTimeout();
+            var pending = stream.ReadAsync(new byte[4096]).AsTask();
+
+            call.Abort();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending.WithTimeout());
+        }
+        finally
+        {
+            server.Signal(key);
+        }
+
+        // Only the aborted call's stream ended: the same client (and its HTTP/2 connection) serves the next call.
+        using var next = server.Request(true, "bytes/20000");
+        var recorder = new EventRecorder(HttpCall.For(next));
+        using var nextResponse = await client.SendAsync(next).WithTimeout();
+        Assert.Equal(System.Net.HttpVersion.Version20, nextResponse.Version);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+    }
 }

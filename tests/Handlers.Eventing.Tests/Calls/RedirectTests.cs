@@ -56,4 +56,19 @@ public class RedirectTests
         Assert.All(recorder.UploadProgress, p => Assert.Equal(1, p.Attempt));
         Assert.Equal(Length, loaded[^1]);
     }
+
+    [Fact]
+    public async Task SendAsync_RedirectNotFollowed_3xxIsTheResponseAndAnErrorByDefault()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler { AllowAutoRedirect = false }));
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("correctness/redirect?status=302&to=bytes/1000"));
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal("httpHeaders:302,httpDownloadProgress*,httpDone,error,complete:True", recorder.Compact());
+        Assert.Equal(HttpStatusCode.Found, Assert.IsType<HttpRequestException>(recorder.Call.Response.Error).StatusCode);
+    }
 }
