@@ -36,6 +36,7 @@ public sealed partial class LoopbackServer
         {
             context.Response.StatusCode = StatusCodes.Status304NotModified;
             context.Response.Headers.ETag = "\"v1\"";
+            context.Response.ContentLength = 5000;
             return Task.CompletedTask;
         });
 
