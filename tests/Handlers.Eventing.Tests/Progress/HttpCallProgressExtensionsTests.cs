@@ -213,6 +213,25 @@ public class HttpCallProgressExtensionsTests
     }
 
     [Fact]
+    public void ReportUploadProgress_OverlappingAttempts_FollowsTheLatestAttemptOnly()
+    {
+        var call = NewCall();
+        var progress = new ListProgress<TransferProgress>();
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1) });
+
+        // Hedging: attempt 2 starts sending while attempt 1 still sends; their events interleave.
+        reporter.OnProgress(new HttpProgress(100, 1000, 1));
+        reporter.OnProgress(new HttpProgress(100, 1000, 2));
+        reporter.OnProgress(new HttpProgress(200, 1000, 1));
+        reporter.OnProgress(new HttpProgress(200, 1000, 2));
+        reporter.OnProgress(new HttpProgress(1000, 1000, 1));
+        reporter.OnProgress(new HttpProgress(1000, 1000, 2));
+
+        // Without the rule every switch would be "the first event of an attempt": six reports, jumping between the two.
+        Assert.Equal([(1, 100L), (2, 100), (2, 1000)], progress.Reports.Select(r => (r.Attempt, r.Loaded)));
+    }
+
+    [Fact]
     public void ReportDownloadProgress_CallEndsWithHeldBackEvent_FlushedAtComplete()
     {
         var call = NewCall();

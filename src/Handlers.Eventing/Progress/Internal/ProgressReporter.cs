@@ -5,6 +5,7 @@ namespace Handlers.Eventing.Internal;
 /// of each attempt, the final one, and in between those the throttle lets through.
 /// </summary>
 /// <remarks>
+/// Reports follow the latest attempt: events of an earlier attempt that is still running (a hedged upload) are dropped.
 /// Events of one call arrive one at a time; <see cref="OnComplete"/> may come from another thread (an abort), so the state
 /// is guarded by a lock and the report is made outside it. Nothing is allocated per event.
 /// </remarks>
@@ -51,6 +52,13 @@ internal sealed class ProgressReporter
             if (!_resolved)
             {
                 Resolve(_call.Options.ProgressThrottle ?? ProgressThrottle.Default);
+            }
+
+            if (progress.Attempt < _attempt)
+            {
+                // An earlier attempt still sending while a later one runs (hedging): the reports follow the latest attempt,
+                // so that two bodies in flight do not make the bar jump back and forth.
+                return;
             }
 
             var now = _timeProvider.GetTimestamp();
