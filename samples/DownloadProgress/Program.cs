@@ -55,7 +55,8 @@ if (call.Response is not { Error: null, Duration: { } duration })
     return 1;
 }
 
-Console.WriteLine($"Downloaded {received} bytes ({MiB(received)}) in {duration.TotalSeconds:0.00} s ({MiB(received / Math.Max(duration.TotalSeconds, 1e-3))}/s).");
+Console.WriteLine($"Downloaded {received} bytes ({MiB(received)}) in {duration.TotalSeconds:0.00} s, {call.Response.TimeToHeaders?.TotalSeconds:0.00} s of it " +
+    $"before the headers ({MiB(received / Math.Max(duration.TotalSeconds, 1e-3))}/s overall).");
 return 0;
 
 static string MiB(double bytes) => $"{bytes / 1048576:0.0} MiB";
