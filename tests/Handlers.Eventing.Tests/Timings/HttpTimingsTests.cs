@@ -82,6 +82,32 @@ public sealed class HttpTimingsTests
     }
 
     [Fact]
+    public async Task EventingHandler_ResetMidBody_HttpErrorCarriesTheTimingsToTheFailure()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), new EventingOptions { CollectTimings = true }));
+        var key = LoopbackServer.NewKey();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"reset/100000?after=20000&key={key}"));
+        HttpTimings? atError = null;
+        HttpCall.For(request).On(HttpEvents.HttpError, e => atError = e.Timings);
+
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout())
+        {
+            var stream = await response.Content.ReadAsStreamAsync();
+            await stream.ReadExactlyAsync(new byte[1000]).AsTask().WithTimeout();
+            server.Signal(key);
+            await Assert.ThrowsAnyAsync<Exception>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
+        }
+
+        _output.WriteLine(atError?.ToString());
+        Assert.NotNull(atError);
+        Assert.NotNull(atError.FirstByte);
+        Assert.NotNull(atError.Download);
+        Assert.NotNull(atError.Total);
+        Assert.Equal(atError.Total, HttpCall.For(request).Response.Timings?.Total);
+    }
+
+    [Fact]
     public async Task EventingHandler_SyncSend_CollectsTimingsAndLeavesNoTimerOnTheFlow()
     {
         var server = await TimingsServer.Shared;
