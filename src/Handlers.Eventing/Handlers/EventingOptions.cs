@@ -1,3 +1,5 @@
+using Handlers.Eventing.Internal;
+
 namespace Handlers.Eventing;
 
 /// <summary>
@@ -67,15 +69,21 @@ public sealed class EventingOptions
     public bool CollectTimings { get; set; }
 
     /// <summary>
-    /// Gets or sets the throttle that <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> and
-    /// <see cref="HttpCallProgressExtensions.ReportUploadProgress"/> use for the calls of this client when none is passed.
+    /// Gets or sets the throttle that <c>ReportDownloadProgress</c> and <c>ReportUploadProgress</c>
+    /// (<see cref="HttpCallProgressExtensions"/>) use for the calls of this client when none is passed.
     /// </summary>
-    /// <value>The default is <see langword="null"/>: every progress event is reported.</value>
+    /// <value>
+    /// The default is <see langword="null"/>: <see cref="ProgressThrottle.Default"/> (at most one report every 100 ms, first
+    /// and final kept). <see cref="ProgressThrottle.None"/> reports every event.
+    /// </value>
     /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
     public ProgressThrottle? ProgressThrottle { get; set; }
 
     /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
     internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
+
+    /// <summary>Gets the factories of the library's own observers for the calls of the client (lifecycle logging).</summary>
+    internal List<ICallObserverFactory> ObserverFactories { get; } = [];
 
     /// <summary>Gets or sets a value indicating whether <c>AddEventing()</c> turned eventing on for the client these options name.</summary>
     internal bool Enabled { get; set; }
@@ -121,7 +129,16 @@ public sealed class EventingOptions
         target.CollectTimings = CollectTimings;
         target.ProgressThrottle = ProgressThrottle;
         target.CallConfigurations.AddRange(CallConfigurations);
+        target.ObserverFactories.AddRange(ObserverFactories);
         target.Enabled = Enabled;
+    }
+
+    /// <summary>Returns a copy a handler keeps, so that later changes of these options never reach a running handler.</summary>
+    internal EventingOptions Snapshot()
+    {
+        var copy = new EventingOptions();
+        CopyTo(copy);
+        return copy;
     }
 
     private sealed class EmptyServiceProvider : IServiceProvider

@@ -1,0 +1,168 @@
+using Handlers.Eventing.Internal;
+
+namespace Handlers.Eventing;
+
+// Raising the call's events: one at a time (CallEventGate), the library's observers first, then the listeners, every listener
+// of an emit running even when one throws. Each method returns the listener exception the operation that raised the event
+// must throw, or null (isolated exceptions are reported instead).
+public sealed partial class HttpCall
+{
+    private CallEventGate _gate;
+
+    internal bool HasListeners(EventKey eventKey) => ListenerCount(eventKey) > 0;
+
+    internal Exception? RaiseRetry(HttpRetryEvent retry) =>
+        Raise(HttpEvents.Retry, retry, static (observer, args) => observer.OnRetry(args));
+
+    internal Exception? RaiseUploadProgress(HttpProgress progress) =>
+        Raise(HttpEvents.HttpUploadProgress, progress, notify: null);
+
+    internal Exception? RaiseHeaders(HttpHeadersEvent headers) =>
+        Raise(HttpEvents.HttpHeaders, headers, static (observer, args) => observer.OnHeaders(args));
+
+    internal Exception? RaiseAttemptFailed(HttpErrorEvent error) =>
+        Raise(HttpEvents.HttpError, error, static (observer, args) => observer.OnAttemptFailed(args));
+
+    /// <summary>Raises the events of one body chunk: <see cref="HttpEvents.HttpDownloadProgress"/> (which counts it), then <see cref="HttpEvents.HttpData"/>.</summary>
+    /// <param name="progress">The progress including the chunk.</param>
+    /// <param name="chunk">The chunk's bytes, or empty when no listener wants them.</param>
+    internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
+    {
+        var locked = _gate.Enter();
+        try
+        {
+            var failure = RaiseToListeners(HttpEvents.HttpDownloadProgress, progress);
+            if (!chunk.IsEmpty && RaiseToListeners(HttpEvents.HttpData, new HttpDataEvent(chunk, this, progress.Attempt)) is { } dataFailure)
+            {
+                if (failure is null)
+                {
+                    failure = dataFailure;
+                }
+                else
+                {
+                    Report(HttpEvents.HttpData, dataFailure);
+                }
+            }
+
+            return failure;
+        }
+        finally
+        {
+            _gate.Exit(locked);
+        }
+    }
+
+    /// <summary>Raises the end of an attempt's body: the progress of an empty body (0 of 0) when given, then <see cref="HttpEvents.HttpDone"/>.</summary>
+    internal Exception? RaiseBodyDone(CallAttempt attempt, HttpProgress? emptyProgress)
+    {
+        var locked = _gate.Enter();
+        try
+        {
+            if (emptyProgress is { } progress && RaiseToListeners(HttpEvents.HttpDownloadProgress, progress) is { } failure)
+            {
+                return failure;
+            }
+
+            Notify(HttpEvents.HttpDone, Response, static (observer, response) => observer.OnBodyEnded(response));
+            return RaiseToListeners(HttpEvents.HttpDone, Response);
+        }
+        finally
+        {
+            _gate.Exit(locked);
+        }
+    }
+
+    /// <summary>Reports a listener exception that is not thrown because another one already is.</summary>
+    internal void ReportSuppressed(EventKey key, Exception exception) => Report(key, exception);
+
+    /// <inheritdoc/>
+    private protected override void OnSuppressedListenerException(EventKey key, Exception exception) => Report(key, exception);
+
+    private void NotifyCallEnded() =>
+        Notify(HttpEvents.Complete, Response, static (observer, response) => observer.OnCallEnded(response));
+
+    /// <summary>Raises one event: the observers (through <paramref name="notify"/>), then the listeners, under the gate.</summary>
+    private Exception? Raise<TArgs>(EventKey<TArgs> eventKey, TArgs args, Action<CallObserver, TArgs>? notify)
+    {
+        var locked = _gate.Enter();
+        try
+        {
+            if (notify is not null)
+            {
+                Notify(eventKey, args, notify);
+            }
+
+            return RaiseToListeners(eventKey, args);
+        }
+        finally
+        {
+            _gate.Exit(locked);
+        }
+    }
+
+    /// <summary>Tells every observer; an observer that throws is reported like an isolated listener and never fails the call.</summary>
+    private void Notify<TArgs>(EventKey eventKey, TArgs args, Action<CallObserver, TArgs> notify)
+    {
+        if (_observers is not { } observers)
+        {
+            return;
+        }
+
+        foreach (var observer in observers)
+        {
+            try
+            {
+                notify(observer, args);
+            }
+            catch (Exception ex)
+            {
+                Report(eventKey, ex);
+            }
+        }
+    }
+
+    private Exception? RaiseToListeners<TArgs>(EventKey<TArgs> eventKey, TArgs args)
+    {
+        Exception? first = null;
+        EmitAll(eventKey, args, ref first);
+        return Isolate(eventKey, first);
+    }
+
+    private Exception? Isolate(EventKey key, Exception? exception)
+    {
+        if (exception is null || !_options.IsolateListenerExceptions)
+        {
+            return exception;
+        }
+
+        Report(key, exception);
+        return null;
+    }
+
+    private void Report(EventKey key, Exception exception)
+    {
+        if (_observers is { } observers)
+        {
+            foreach (var observer in observers)
+            {
+                try
+                {
+                    observer.OnListenerException(this, key, exception);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // An observer must not break the call it observes.
+                }
+            }
+        }
+
+        try
+        {
+            _options.ListenerExceptionHandler?.Invoke(this, key, exception);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A reporting callback must not break the call it reports on.
+        }
+    }
+}
