@@ -82,15 +82,17 @@ public sealed partial class LoopbackServer
             }
         });
 
-        // GET /resilience/hedge/{key}?winner=primary|hedge|both&n=100 : for a primary request and one hedged request. The
-        // winner answers 200 with n bytes once the hedged request has arrived; the other never answers until the client goes
-        // away. With "both", both answer at the same instant, released together by the second arrival.
+        // GET /resilience/hedge/{key}?winner=primary|hedge|both&n=100 : for a primary request and one hedged request, told
+        // apart by the X-Attempt-Role header (primary or hedge; without it, by arrival order). The winner answers 200 with n
+        // bytes once both requests have arrived; the other never answers until the client goes away. With "both", both answer
+        // at the same instant, released together by the second arrival.
         app.MapGet("/resilience/hedge/{key}", async (HttpContext context, string key) =>
         {
             var query = context.Request.Query;
             var request = ResilienceArrive(key);
             var winner = (string?)query["winner"] ?? "both";
-            var answers = winner == "both" || (winner == "primary" ? request == 1 : request == 2);
+            var role = (string?)context.Request.Headers["X-Attempt-Role"] ?? (request == 1 ? "primary" : "hedge");
+            var answers = winner == "both" || winner == role;
             if (!answers)
             {
                 await ResilienceHangAsync(context);

@@ -105,12 +105,15 @@ public sealed class StandardHedgingHandlerTests
         Assert.Equal(0, overlaps);
     }
 
-    private static void AddHedging(IHttpClientBuilder builder) =>
+    private static void AddHedging(IHttpClientBuilder builder)
+    {
         builder.AddStandardHedgingHandler().Configure(o =>
         {
             o.Hedging.Delay = TimeSpan.FromMilliseconds(50);
             o.Hedging.MaxHedgedAttempts = 1;
         });
+        builder.AddHttpMessageHandler(static () => new AttemptRoleHandler());
+    }
 
     private static async Task<(EventRecorder Recorder, ConcurrentQueue<int> Headers)> SendAsync(Registration registration, string winner)
     {
@@ -129,5 +132,20 @@ public sealed class StandardHedgingHandlerTests
         Assert.Equal(LoopbackServer.Pattern(5000), await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(2, LoopbackServer.ResilienceRequests(key));
         return (recorder, headers);
+    }
+
+    /// <summary>
+    /// Tells the server which request is the primary (the caller's own request) and which the hedge (the clone that
+    /// Microsoft.Extensions.Http.Resilience makes per hedged attempt), whatever order they reach it in.
+    /// </summary>
+    private sealed class AttemptRoleHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var primary = HttpCall.TryGet(request, out var call) && ReferenceEquals(call.Request, request);
+            request.Headers.Remove("X-Attempt-Role");
+            request.Headers.TryAddWithoutValidation("X-Attempt-Role", primary ? "primary" : "hedge");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

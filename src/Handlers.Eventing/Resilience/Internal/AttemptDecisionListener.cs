@@ -19,8 +19,8 @@ namespace Handlers.Eventing.Internal;
 /// </para>
 /// <para>
 /// The call is found from the request, never created: the request Microsoft.Extensions.Http.Resilience keeps in the
-/// <see cref="ResilienceContext"/> (for hedging, the per-attempt clone, which keeps the original's options and so its call),
-/// else the request of the handled response. A decision whose request has no running call is ignored; the call then raises
+/// <see cref="ResilienceContext"/> (for hedging, the hedged attempt's context holds the per-attempt clone, which keeps the
+/// original's options and so its call), else, for a retry, the request of the handled response. A decision whose request has no running call is ignored; the call then raises
 /// <see cref="HttpEvents.Retry"/> when the next attempt starts, with a <see langword="null"/> delay.
 /// </para>
 /// </remarks>
@@ -29,6 +29,9 @@ internal sealed class AttemptDecisionListener : TelemetryListener
     // Microsoft.Extensions.Http.Resilience's ResilienceKeys.RequestMessage (its accessor, GetRequestMessage(), is experimental).
     // Read by name, so that the library does not depend on that package; a property under another type reads as absent.
     private static readonly ResiliencePropertyKey<HttpRequestMessage?> s_requestMessageKey = new("Resilience.Http.RequestMessage");
+
+    // Polly's HedgingConstants.OnHedgingEventName (internal).
+    private const string OnHedgingEventName = "OnHedging";
 
     private AttemptDecisionListener()
     {
@@ -40,20 +43,24 @@ internal sealed class AttemptDecisionListener : TelemetryListener
     /// <inheritdoc/>
     public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args)
     {
-        // Called for every Polly event (pipeline start and end, each attempt): two type checks the JIT folds for struct TArgs.
+        // Called for every Polly event (pipeline start and end, each attempt): a type check the JIT folds for struct TArgs,
+        // then a string comparison.
         if (typeof(TArgs) == typeof(OnRetryArguments<TResult>))
         {
+            // The retry strategy reports with its own result type, so the arguments are OnRetryArguments<TResult>.
             var arguments = args.Arguments;
             var retry = Unsafe.As<TArgs, OnRetryArguments<TResult>>(ref arguments);
             OnRetry(retry.Context, retry.Outcome, retry.RetryDelay);
         }
-        else if (typeof(TArgs) == typeof(OnHedgingArguments<TResult>))
+        else if (string.Equals(args.Event.EventName, OnHedgingEventName, StringComparison.Ordinal) && IsHedgingArguments(typeof(TArgs)))
         {
-            var arguments = args.Arguments;
-            var hedging = Unsafe.As<TArgs, OnHedgingArguments<TResult>>(ref arguments);
-            OnHedging(hedging.ActionContext, hedging.PrimaryContext);
+            // The hedging strategy reports with TResult = object and the hedged attempt's context (its request is the clone
+            // made for that attempt; Polly copies the primary's properties into it first).
+            OnHedging(args.Context);
         }
     }
+
+    private static bool IsHedgingArguments(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(OnHedgingArguments<>);
 
     private static void OnRetry<TResult>(ResilienceContext context, Outcome<TResult> outcome, TimeSpan delay)
     {
@@ -64,10 +71,10 @@ internal sealed class AttemptDecisionListener : TelemetryListener
         }
     }
 
-    private static void OnHedging(ResilienceContext actionContext, ResilienceContext primaryContext)
+    private static void OnHedging(ResilienceContext actionContext)
     {
         // The hedged attempt starts right after this event: its delay (the hedging delay) has already elapsed.
-        if (FindCall(RequestOf(actionContext) ?? RequestOf(primaryContext)) is { } call)
+        if (FindCall(RequestOf(actionContext)) is { } call)
         {
             call.ReportAttemptDecided(HttpAttemptKind.Hedge, TimeSpan.Zero, previousError: null, previousStatusCode: null);
         }
