@@ -62,6 +62,7 @@ public static class EventingHttpClientBuilderExtensions
         var services = builder.Services;
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, EventingHandlerBuilderFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventingOptions>, EventingOptionsValidator>());
+        AttemptDecisionTelemetrySetup.Register(services);
         if (builder.Name is null)
         {
             // ConfigureHttpClientDefaults: every client, whatever its name.

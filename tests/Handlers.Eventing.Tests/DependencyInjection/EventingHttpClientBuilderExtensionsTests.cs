@@ -4,7 +4,9 @@ using Handlers.Eventing.Internal;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace Handlers.Eventing.Tests.DependencyInjection;
 
@@ -217,7 +219,7 @@ public class EventingHttpClientBuilderExtensionsTests
     {
         var server = await LoopbackServer.Shared;
         var services = new ServiceCollection();
-        services.AddHttpClient("restart").AddEventing().AddHttpMessageHandler(() => new PollyRetryHandler(bufferContent: true));
+        services.AddHttpClient("restart").AddEventing().AddTestRetry().AddBodyBuffering();
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("restart");
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=1&status=503&n=20000"));
@@ -240,7 +242,7 @@ public class EventingHttpClientBuilderExtensionsTests
     {
         var server = await LoopbackServer.Shared;
         var services = new ServiceCollection();
-        services.AddHttpClient("exhausted").AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 2)).AddEventing();
+        services.AddHttpClient("exhausted").AddTestRetry(maxRetryAttempts: 2).AddEventing();
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("exhausted");
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=10&status=500"));
@@ -262,7 +264,7 @@ public class EventingHttpClientBuilderExtensionsTests
     {
         var server = await LoopbackServer.Shared;
         var services = new ServiceCollection();
-        services.AddHttpClient("exhaustedReset").AddEventing().AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 2));
+        services.AddHttpClient("exhaustedReset").AddEventing().AddTestRetry(maxRetryAttempts: 2);
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("exhaustedReset");
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=10&mode=reset"));
@@ -280,7 +282,7 @@ public class EventingHttpClientBuilderExtensionsTests
     public async Task HandBuilt_EventingOutermostRetryInside_OneAttemptOneComplete()
     {
         var server = await LoopbackServer.Shared;
-        using var client = new HttpClient(new EventingHandler(new PollyRetryHandler(new SocketsHttpHandler())));
+        using var client = new HttpClient(new EventingHandler(new ResilienceHandler(new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(ResilienceTestExtensions.NoDelayRetry()).Build()) { InnerHandler = new SocketsHttpHandler() }));
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=2&status=500&n=100"));
         var recorder = new EventRecorder(HttpCall.For(request));
         var attempts = Track(recorder.Call);
@@ -307,7 +309,7 @@ public class EventingHttpClientBuilderExtensionsTests
                 call.On(HttpEvents.HttpHeaders, e => order.Enqueue($"client:headers:{e.Attempt}"));
                 call.On(HttpEvents.Complete, _ => order.Enqueue("client:complete"));
             }))
-            .AddHttpMessageHandler(() => new PollyRetryHandler());
+            .AddTestRetry();
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("listeners");
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=1"));
@@ -402,11 +404,11 @@ public class EventingHttpClientBuilderExtensionsTests
         var builder = services.AddHttpClient(name);
         if (eventingFirst)
         {
-            builder.AddEventing().AddHttpMessageHandler(() => new PollyRetryHandler());
+            builder.AddEventing().AddTestRetry();
         }
         else
         {
-            builder.AddHttpMessageHandler(() => new PollyRetryHandler()).AddEventing();
+            builder.AddTestRetry().AddEventing();
         }
 
         return services.BuildServiceProvider();

@@ -66,7 +66,7 @@ public class LifecycleLoggerTests
     {
         var server = await LoopbackServer.Shared;
         var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
-        using var provider = Build(logs, "retried", b => b.AddHttpMessageHandler(() => new PollyRetryHandler()).AddEventing(o => o.LogLifecycle = true));
+        using var provider = Build(logs, "retried", b => b.AddTestRetry().AddEventing(o => o.LogLifecycle = true));
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("retried");
 
         using var response = await client.GetAsync(server.Url($"flaky/{LoopbackServer.NewKey()}?failures=2&status=503&n=10")).WithTimeout();
@@ -84,7 +84,7 @@ public class LifecycleLoggerTests
     {
         var server = await LoopbackServer.Shared;
         var logs = new CapturingLoggerProvider();
-        using var provider = Build(logs, "reset", b => b.AddEventing(o => o.LogLifecycle = true).AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 1)));
+        using var provider = Build(logs, "reset", b => b.AddEventing(o => o.LogLifecycle = true).AddTestRetry(maxRetryAttempts: 1));
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("reset");
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(server.Url($"flaky/{LoopbackServer.NewKey()}?failures=5&mode=reset"))).WithTimeout();

@@ -400,7 +400,7 @@ public class HttpCallProgressExtensionsTests
     {
         var server = await LoopbackServer.Shared;
         var services = new ServiceCollection();
-        services.AddHttpClient("retry").AddEventing().AddHttpMessageHandler(() => new PollyRetryHandler(bufferContent: true));
+        services.AddHttpClient("retry").AddEventing().AddTestRetry().AddBodyBuffering();
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("retry");
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"flaky/{LoopbackServer.NewKey()}?failures=1&status=500&n=200000"));

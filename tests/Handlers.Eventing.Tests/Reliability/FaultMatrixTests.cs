@@ -8,7 +8,7 @@ namespace Handlers.Eventing.Tests.Reliability;
 
 /// <summary>
 /// The exactly-once promise on every outcome path × every way of consuming a response, through the factory pipeline with a
-/// real Polly retry handler. Each cell runs the scenario through a client WITH eventing and compares what the caller saw
+/// real retry handler (Microsoft.Extensions.Http.Resilience). Each cell runs the scenario through a client WITH eventing and compares what the caller saw
 /// with what the same pipeline WITHOUT eventing shows (or, for Abort and listener exceptions, with the documented outcome).
 /// </summary>
 /// <remarks>
@@ -157,8 +157,8 @@ public sealed class FaultMatrixTests
                 Assert.IsType<HttpCallAbandonedException>(call.Response.Error);
                 break;
             case Path.Retried500Then200 or Path.Retries500Exhausted or Path.ConnectionRefused or Path.ResetBeforeHeaders:
-                // The Polly handler retries async sends only (sync Send passes straight through, as DelegatingHandler does).
-                Assert.Equal(mode == Mode.SyncSend ? 0 : 2, call.Response.RetryCount);
+                // Microsoft.Extensions.Http.Resilience's handler retries sync sends too (its Send runs the pipeline synchronously).
+                Assert.Equal(2, call.Response.RetryCount);
                 break;
         }
     }
@@ -392,7 +392,7 @@ public sealed class FaultMatrixTests
         {
             var builder = services.AddHttpClient(name, c => c.Timeout = timeout)
                 .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
-                .AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 2));
+                .AddTestRetry(maxRetryAttempts: 2);
             if (eventing)
             {
                 builder.AddEventing();

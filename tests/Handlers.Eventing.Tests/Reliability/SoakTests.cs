@@ -15,7 +15,7 @@ public sealed class SoakCollection
 
 /// <summary>
 /// Thousands of calls, 32 in flight, a seeded random mix of outcomes and consumption modes against the Kestrel fixture
-/// through the factory pipeline with Polly: no terminal event is lost or duplicated, and finished calls and their listeners
+/// through the factory pipeline with Microsoft.Extensions.Http.Resilience: no terminal event is lost or duplicated, and finished calls and their listeners
 /// are collectable while the factory (its pooled handlers) and the library's static state are still alive.
 /// </summary>
 [Collection(SoakCollection.Name)]
@@ -62,7 +62,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             // ResponseDrainTimeout (2 s) to reuse the connection, and holds the request (so the call) while it does: a bounded
             // retention of the transport, with or without eventing. No draining, so the leak check below needs no waiting.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxResponseDrainSize = 0 })
-            .AddEventing().AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 2));
+            .AddEventing().AddTestRetry(maxRetryAttempts: 2);
         await using var provider = services.BuildServiceProvider();
         var factory = provider.GetRequiredService<IHttpClientFactory>();
         var plan = Plan(Seed, Calls);
@@ -158,9 +158,6 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     private static int ExpectedTerminal(Scenario scenario, Mode mode) => scenario switch
     {
-        // The Polly handler retries async sends only: a sync Send sees the one 500 (as a plain client would).
-        Scenario.Flaky500Retried when mode == Mode.SyncSend => Stats.Error,
-
         // Abort from another thread races the body: either may win, but the call still ends exactly once.
         Scenario.AbortRacingTheBody => 0,
         Scenario.OkSmall or Scenario.OkMedium or Scenario.Flaky500Retried or Scenario.ListenerThrowsInSuccess => Stats.Success,
