@@ -140,7 +140,7 @@ public sealed class HttpTimingsTests
                     .On(HttpEvents.HttpHeaders, attempts.Enqueue)
                     .On(HttpEvents.Complete, r => done = r));
             })
-            .AddHttpMessageHandler(() => new PollyRetryHandler(maxRetryAttempts: 2))
+            .AddTestRetry(maxRetryAttempts: 2)
             .Services.BuildServiceProvider();
         using var client = services.GetRequiredService<IHttpClientFactory>().CreateClient("timed");
 
