@@ -217,6 +217,14 @@ public sealed partial class HttpCall
 
             number = Math.Max(_attemptCount, _announcedThrough) + 1;
             _announcedThrough = number;
+            if (kind == HttpAttemptKind.Hedge && _sendsInFlight == 0)
+            {
+                // A hedging strategy reacting to an attempt that already ended (a fast 503): nothing runs beside the next
+                // attempt, so it is a retry of that outcome.
+                kind = HttpAttemptKind.Retry;
+                previousError = _lastError;
+                previousStatusCode = _lastStatus;
+            }
         }
 
         if (kind == HttpAttemptKind.Hedge)

@@ -105,6 +105,30 @@ public sealed class StandardHedgingHandlerTests
         Assert.Equal(0, overlaps);
     }
 
+    [Fact]
+    public async Task Hedging_PrimaryFailsFastBeforeTheHedgingDelay_NextAttemptIsARetryOfThatStatus()
+    {
+        var server = await LoopbackServer.Shared;
+        var key = LoopbackServer.NewKey();
+        using var provider = Build(Registration.EventingFirst, builder => builder.AddStandardHedgingHandler().Configure(o =>
+        {
+            // Far longer than the test: the second attempt can only come from the handled 503, never from the delay.
+            o.Hedging.Delay = TimeSpan.FromMinutes(1);
+            o.Hedging.MaxHedgedAttempts = 1;
+            o.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(5);
+        }));
+        using var client = provider.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"resilience/steps/{key}?s=503,200"));
+        var retries = Retries(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var retry = Assert.Single(retries);
+        Assert.Equal((2, HttpAttemptKind.Retry, HttpStatusCode.ServiceUnavailable), (retry.Attempt, retry.Kind, retry.PreviousStatusCode!.Value));
+        Assert.Null(retry.PreviousError);
+    }
+
     private static void AddHedging(IHttpClientBuilder builder)
     {
         builder.AddStandardHedgingHandler().Configure(o =>
