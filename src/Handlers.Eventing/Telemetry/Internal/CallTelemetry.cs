@@ -1,0 +1,258 @@
+using System.Diagnostics;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// Reports one call to OpenTelemetry: its <see cref="Activity"/> (started when the call starts, stopped when it ends, at the
+/// last byte of the body rather than at the headers) and one measurement per instrument of <see cref="EventingDiagnostics"/>.
+/// </summary>
+/// <remarks>
+/// Made by <see cref="Factory"/> only when a listener wants the activity or a measurement; the call invokes it serialized, so
+/// it holds no lock. docs/telemetry.md describes what it emits.
+/// </remarks>
+internal sealed class CallTelemetry : CallObserver
+{
+    private readonly HttpCall _call;
+    private readonly Activity? _activity;
+    private readonly bool _measure;
+    private readonly string _method;
+    private readonly string? _serverAddress;
+    private readonly object? _serverPort;
+    private readonly string? _scheme;
+
+    private CallTelemetry(HttpCall call, Activity? activity, bool measure, string method, Uri? uri)
+    {
+        _call = call;
+        _activity = activity;
+        _measure = measure;
+        _method = method;
+        if (uri is { IsAbsoluteUri: true })
+        {
+            _serverAddress = uri.IdnHost;
+            _serverPort = TelemetryValues.Box(uri.Port);
+            _scheme = uri.Scheme;
+        }
+    }
+
+    /// <summary>Gets the factory the call uses to create its telemetry observer; a process-wide singleton.</summary>
+    public static ICallObserverFactory Factory { get; } = new CallTelemetryFactory();
+
+    /// <summary>Gets the call's activity, or <see langword="null"/> when no listener sampled it.</summary>
+    internal Activity? Activity => _activity;
+
+    /// <summary>
+    /// Returns the telemetry observer of <paramref name="call"/>, which is starting now, or <see langword="null"/> without
+    /// allocating when neither the activity source nor any instrument has a listener. The activity it starts becomes
+    /// <see cref="Activity.Current"/> on the caller's flow, so the attempts' client activities are its children.
+    /// </summary>
+    internal static CallTelemetry? Start(HttpCall call)
+    {
+        var source = EventingDiagnostics.ActivitySource;
+        var measure = EventingDiagnostics.AnyInstrumentEnabled;
+        if (!measure && !source.HasListeners())
+        {
+            return null;
+        }
+
+        var request = call.Request;
+        var method = TelemetryValues.Method(request.Method, out var knownMethod);
+        var activity = source.HasListeners() ? source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal) : null;
+        if (activity is null && !measure)
+        {
+            return null;
+        }
+
+        var telemetry = new CallTelemetry(call, activity, measure, method, request.RequestUri);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.DisplayName = knownMethod ? method : "HTTP";
+            activity.SetTag(TelemetryNames.RequestMethod, method);
+            if (!knownMethod)
+            {
+                activity.SetTag(TelemetryNames.RequestMethodOriginal, request.Method.Method);
+            }
+
+            if (telemetry._serverAddress is not null)
+            {
+                activity.SetTag(TelemetryNames.ServerAddress, telemetry._serverAddress);
+                activity.SetTag(TelemetryNames.ServerPort, telemetry._serverPort);
+                activity.SetTag(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri));
+            }
+        }
+
+        return telemetry;
+    }
+
+    /// <inheritdoc/>
+    public override void OnRetry(HttpRetryEvent retry)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        var tags = new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(retry.Attempt) },
+            { TelemetryNames.AttemptKind, retry.Kind == HttpAttemptKind.Hedge ? "hedge" : "retry" },
+        };
+        if (retry.Delay is { } delay)
+        {
+            tags.Add(TelemetryNames.RetryDelay, delay.TotalSeconds);
+        }
+
+        if (retry.PreviousStatusCode is { } status)
+        {
+            tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+        }
+
+        if (retry.PreviousError is { } error)
+        {
+            tags.Add(TelemetryNames.ErrorType, TelemetryValues.ErrorType(error, returnedStatus: null));
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.RetryEvent, tags: tags));
+    }
+
+    /// <inheritdoc/>
+    public override void OnHeaders(HttpHeadersEvent headers)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.HeadersEvent, tags: new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(headers.Attempt) },
+            { TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)headers.StatusCode) },
+        }));
+    }
+
+    /// <inheritdoc/>
+    public override void OnBodyEnded(HttpCallResponse response)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.BodyEndEvent, tags: new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(response.Attempt) },
+            { TelemetryNames.ResponseBodySize, response.BytesReceived },
+        }));
+    }
+
+    /// <inheritdoc/>
+    public override void OnCallEnded(HttpCallResponse response)
+    {
+        var errorType = TelemetryValues.ErrorType(response.Error, response.StatusCode);
+        var requestBodySize = RequestBodySize(response);
+        if (_activity is { } activity)
+        {
+            if (activity.IsAllDataRequested)
+            {
+                if (response.StatusCode is { } status)
+                {
+                    activity.SetTag(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+                }
+
+                if (response.RetryCount > 0)
+                {
+                    activity.SetTag(TelemetryNames.ResendCount, TelemetryValues.Box(response.RetryCount));
+                }
+
+                if (response.HttpResponse?.Version is { } version)
+                {
+                    activity.SetTag(TelemetryNames.ProtocolVersion, ProtocolVersion(version));
+                }
+
+                activity.SetTag(TelemetryNames.RequestBodySize, requestBodySize);
+                activity.SetTag(TelemetryNames.ResponseBodySize, response.BytesReceived);
+                if (errorType is not null)
+                {
+                    activity.SetTag(TelemetryNames.ErrorType, errorType);
+                }
+            }
+
+            if (errorType is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            // Stop() makes the activity that was current when the call started current again. The call often ends on
+            // another flow (the caller reading the body, inside activities of its own): leave that flow's current alone.
+            var current = Activity.Current;
+            activity.Stop();
+            if (current != activity)
+            {
+                Activity.Current = current;
+            }
+        }
+
+        if (_measure)
+        {
+            Record(response, errorType, requestBodySize);
+        }
+    }
+
+    private static string ProtocolVersion(Version version) => (version.Major, version.Minor) switch
+    {
+        (1, 0) => "1.0",
+        (1, 1) => "1.1",
+        (2, 0) => "2",
+        (3, 0) => "3",
+        _ => version.ToString(),
+    };
+
+    // The bytes handed to the transport when the upload was counted, else the declared length; 0 without a body.
+    private long RequestBodySize(HttpCallResponse response)
+    {
+        if (response.BytesSent > 0)
+        {
+            return response.BytesSent;
+        }
+
+        return _call.Request.Content?.Headers.ContentLength ?? 0;
+    }
+
+    private void Record(HttpCallResponse response, string? errorType, long requestBodySize)
+    {
+        var tags = new TagList
+        {
+            { TelemetryNames.RequestMethod, _method },
+        };
+        if (_serverAddress is not null)
+        {
+            tags.Add(TelemetryNames.ServerAddress, _serverAddress);
+            tags.Add(TelemetryNames.ServerPort, _serverPort);
+            tags.Add(TelemetryNames.UrlScheme, _scheme);
+        }
+
+        if (response.StatusCode is { } status)
+        {
+            tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+        }
+
+        if (errorType is not null)
+        {
+            tags.Add(TelemetryNames.ErrorType, errorType);
+        }
+
+        if (EventingDiagnostics.RequestBodySize.Enabled)
+        {
+            EventingDiagnostics.RequestBodySize.Record(requestBodySize, tags);
+        }
+
+        if (EventingDiagnostics.ResponseBodySize.Enabled)
+        {
+            EventingDiagnostics.ResponseBodySize.Record(response.BytesReceived, tags);
+        }
+
+        if (EventingDiagnostics.CallDuration.Enabled && response.Duration is { } duration)
+        {
+            EventingDiagnostics.CallDuration.Record(duration.TotalSeconds, tags);
+        }
+    }
+}
