@@ -23,6 +23,7 @@ internal sealed class TelemetryCapture : IDisposable
         bool activities = true,
         bool metrics = true,
         bool runtime = false,
+        bool library = true,
         ActivitySamplingResult sampling = ActivitySamplingResult.AllDataAndRecorded)
     {
         s_owner.Value = this;
@@ -30,7 +31,7 @@ internal sealed class TelemetryCapture : IDisposable
         {
             _activityListener = new ActivityListener
             {
-                ShouldListenTo = source => source.Name == EventingTelemetry.ActivitySourceName || (runtime && source.Name == RuntimeSourceName),
+                ShouldListenTo = source => (library && source.Name == EventingTelemetry.ActivitySourceName) || (runtime && source.Name == RuntimeSourceName),
                 Sample = (ref ActivityCreationOptions<ActivityContext> _) => sampling,
                 ActivityStarted = activity =>
                 {
@@ -57,7 +58,7 @@ internal sealed class TelemetryCapture : IDisposable
             {
                 InstrumentPublished = (instrument, listener) =>
                 {
-                    if (instrument.Meter.Name == EventingTelemetry.MeterName || (runtime && instrument.Meter.Name == RuntimeSourceName))
+                    if ((library && instrument.Meter.Name == EventingTelemetry.MeterName) || (runtime && instrument.Meter.Name == RuntimeSourceName))
                     {
                         listener.EnableMeasurementEvents(instrument);
                     }
@@ -87,8 +88,12 @@ internal sealed class TelemetryCapture : IDisposable
     /// <summary>Gets the runtime's per-attempt client activities started on the test's flow.</summary>
     public IReadOnlyList<Activity> RuntimeActivities => [.. Started.Where(static a => a.Source.Name == RuntimeSourceName)];
 
-    /// <summary>Returns the measurements of one instrument.</summary>
-    public IReadOnlyList<CapturedMeasurement> Of(string instrument) => [.. Measurements.Where(m => m.Instrument == instrument)];
+    /// <summary>Returns the measurements of one instrument of the library's meter.</summary>
+    public IReadOnlyList<CapturedMeasurement> Of(string instrument) => Of(EventingTelemetry.MeterName, instrument);
+
+    /// <summary>Returns the measurements of one instrument of <paramref name="meter"/>.</summary>
+    public IReadOnlyList<CapturedMeasurement> Of(string meter, string instrument) =>
+        [.. Measurements.Where(m => m.Meter == meter && m.Instrument == instrument)];
 
     /// <summary>Waits until <paramref name="activity"/> stopped and returns the timestamp of its stop.</summary>
     public async Task<long> StoppedAsync(Activity activity)
@@ -133,10 +138,10 @@ internal sealed class TelemetryCapture : IDisposable
                 copy[tag.Key] = tag.Value;
             }
 
-            Measurements.Enqueue(new CapturedMeasurement(instrument.Meter.Name, instrument.Name, instrument.Unit, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), copy));
+            Measurements.Enqueue(new CapturedMeasurement(instrument.Meter.Name, instrument.Name, instrument.Unit, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), copy, Stopwatch.GetTimestamp()));
         }
     }
 }
 
-/// <summary>One measurement: meter, instrument, unit, value and tags.</summary>
-internal sealed record CapturedMeasurement(string Meter, string Instrument, string? Unit, double Value, IReadOnlyDictionary<string, object?> Tags);
+/// <summary>One measurement: meter, instrument, unit, value, tags and the <see cref="Stopwatch"/> timestamp it was recorded at.</summary>
+internal sealed record CapturedMeasurement(string Meter, string Instrument, string? Unit, double Value, IReadOnlyDictionary<string, object?> Tags, long Timestamp);

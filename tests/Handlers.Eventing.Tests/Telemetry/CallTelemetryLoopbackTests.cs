@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using Handlers.Eventing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Handlers.Eventing.Tests.Telemetry;
+
+/// <summary>
+/// The call's activity and metrics through real calls on the loopback Kestrel server, next to the runtime's own
+/// <c>System.Net.Http</c> activity and <c>http.client.request.duration</c>, which end at the response headers.
+/// </summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class CallTelemetryLoopbackTests
+{
+    private const int BodyLength = 200_000;
+
+    [Fact]
+    public async Task Call_HeadersThenWaitThenBody_ActivityAndDurationEndAtTheLastByteNotAtTheHeaders()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(runtime: true);
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        var key = LoopbackServer.NewKey();
+
+        using var response = await client.GetAsync(server.Url($"telemetry/headers-then-body/{BodyLength}?key={key}"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+
+        // Headers are in: the runtime's activity has stopped, ours runs on through the wait.
+        var call = Assert.Single(capture.CallActivities);
+        var attempt = Assert.Single(capture.RuntimeActivities);
+        var attemptStopped = await capture.StoppedAsync(attempt);
+        Assert.Same(call, attempt.Parent);
+        Assert.Equal(ActivityKind.Client, attempt.Kind);
+        Assert.False(call.IsStopped, "the call's activity must not stop at the headers");
+        var runtimeDuration = Assert.Single(capture.Of(TelemetryCapture.RuntimeSourceName, "http.client.request.duration"));
+        Assert.Empty(capture.Of("handlers.eventing.call.duration"));
+
+        var released = Stopwatch.GetTimestamp();
+        server.Signal(key);
+        var body = await response.Content.ReadAsByteArrayAsync().WithTimeout();
+
+        var callStopped = await capture.StoppedAsync(call);
+        Assert.Equal(BodyLength, body.Length);
+        Assert.True(attemptStopped < released && released < callStopped, "the runtime's activity stops before the body is released, the call's after its last byte");
+        Assert.True(call.Duration > attempt.Duration, $"call {call.Duration} <= attempt {attempt.Duration}");
+        Assert.Equal(ActivityStatusCode.Unset, call.Status);
+        Assert.Equal(200, call.GetTagItem("http.response.status_code"));
+        Assert.Equal((long)BodyLength, call.GetTagItem("http.response.body.size"));
+        Assert.Equal("127.0.0.1", call.GetTagItem("server.address"));
+        Assert.Equal(server.BaseAddress.Port, call.GetTagItem("server.port"));
+        Assert.Equal($"{server.BaseAddress}telemetry/headers-then-body/{BodyLength}?key=*", call.GetTagItem("url.full"));
+        Assert.Equal(["handlers.eventing.headers", "handlers.eventing.body.end"], call.Events.Select(e => e.Name));
+
+        var duration = Assert.Single(capture.Of("handlers.eventing.call.duration"));
+        Assert.True(runtimeDuration.Timestamp < released && released < duration.Timestamp);
+        Assert.True(duration.Value > runtimeDuration.Value, $"call {duration.Value} s <= runtime {runtimeDuration.Value} s");
+        Assert.Equal((double)BodyLength, Assert.Single(capture.Of("http.client.response.body.size")).Value);
+        Assert.Equal(0d, Assert.Single(capture.Of("http.client.request.body.size")).Value);
+        Assert.Equal(200, duration.Tags["http.response.status_code"]);
+        Assert.Equal("http", duration.Tags["url.scheme"]);
+    }
+
+    [Fact]
+    public async Task Call_ErrorStatus_ActivityErrorWithTheStatusAsErrorType()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler());
+
+        using var response = await client.GetAsync(server.Url("status/503?body=busy")).WithTimeout();
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal("503", call.GetTagItem("error.type"));
+        Assert.Equal(4L, call.GetTagItem("http.response.body.size"));
+        Assert.Contains("handlers.eventing.body.end", call.Events.Select(e => e.Name));
+        var size = Assert.Single(capture.Of("http.client.response.body.size"));
+        Assert.Equal(4d, size.Value);
+        Assert.Equal("503", size.Tags["error.type"]);
+        Assert.Equal(503, size.Tags["http.response.status_code"]);
+    }
+
+    [Fact]
+    public async Task Call_ConnectionRefused_ActivityErrorWithTheRuntimesErrorType()
+    {
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler());
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(LoopbackServer.RefusedAddress()).WithTimeout());
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal("connection_error", call.GetTagItem("error.type"));
+        Assert.Null(call.GetTagItem("http.response.status_code"));
+        var duration = Assert.Single(capture.Of("handlers.eventing.call.duration"));
+        Assert.Equal("connection_error", duration.Tags["error.type"]);
+        Assert.False(duration.Tags.ContainsKey("http.response.status_code"));
+    }
+
+    [Fact]
+    public async Task Call_CanceledMidBody_ActivityStopsWithTheCancellationTypeAsErrorType()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler());
+        using var cts = new CancellationTokenSource();
+        using var response = await client.GetAsync(server.Url("hang-body/100000?send=1000"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[1000];
+        await stream.ReadExactlyAsync(buffer).AsTask().WithTimeout();
+        var call = Assert.Single(capture.CallActivities);
+        Assert.False(call.IsStopped);
+
+        var read = stream.ReadAsync(buffer, cts.Token).AsTask();
+        await cts.CancelAsync();
+        var canceled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WithTimeout());
+
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal(canceled.GetType().FullName, call.GetTagItem("error.type"));
+        Assert.Equal(1000L, call.GetTagItem("http.response.body.size"));
+    }
+
+    [Fact]
+    public async Task Call_AbortedMidBody_ActivityStopsAtTheAbort()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler());
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
+        var httpCall = HttpCall.For(request);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var call = Assert.Single(capture.CallActivities);
+        Assert.False(call.IsStopped);
+
+        httpCall.Abort();
+
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal(typeof(OperationCanceledException).FullName, call.GetTagItem("error.type"));
+        Assert.Equal(typeof(OperationCanceledException).FullName, Assert.Single(capture.Of("handlers.eventing.call.duration")).Tags["error.type"]);
+    }
+
+    [Fact]
+    public async Task Call_DisposedUnread_ActivityStopsAtTheDisposal()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler());
+        var response = await client.GetAsync(server.Url("hang-body/100000?send=1000"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var call = Assert.Single(capture.CallActivities);
+        Assert.False(call.IsStopped);
+
+        response.Dispose();
+
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal(typeof(HttpCallAbandonedException).FullName, call.GetTagItem("error.type"));
+        Assert.DoesNotContain("handlers.eventing.body.end", call.Events.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task Call_RetriedByPolly_OneCallActivityParentOfEveryAttemptWithRetryEvents()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(runtime: true);
+        var services = new ServiceCollection();
+        services.AddHttpClient("retried").AddHttpMessageHandler(() => new PollyRetryHandler()).AddEventing();
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("retried");
+
+        using var response = await client.GetAsync(server.Url($"flaky/{LoopbackServer.NewKey()}?failures=2&status=503&n=10")).WithTimeout();
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal(3, capture.RuntimeActivities.Count);
+        Assert.All(capture.RuntimeActivities, attempt => Assert.Same(call, attempt.Parent));
+        Assert.Equal(2, call.GetTagItem("http.request.resend_count"));
+        Assert.Equal(200, call.GetTagItem("http.response.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, call.Status);
+        var retries = call.Events.Where(e => e.Name == "handlers.eventing.retry").ToList();
+        Assert.Equal([2, 3], retries.Select(e => e.Tags.First(t => t.Key == "handlers.eventing.attempt").Value));
+        Assert.All(retries, e => Assert.Equal("retry", e.Tags.First(t => t.Key == "handlers.eventing.attempt.kind").Value));
+        Assert.All(retries, e => Assert.Equal(503, e.Tags.First(t => t.Key == "http.response.status_code").Value));
+        Assert.Equal(3, call.Events.Count(e => e.Name == "handlers.eventing.headers"));
+        Assert.Single(capture.Of("handlers.eventing.call.duration"));
+    }
+
+    [Fact]
+    public async Task Send_Synchronous_CallActivityIsParentOfTheAttempt()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(runtime: true);
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/5000"));
+
+        using (var response = client.Send(request))
+        {
+            response.Content.ReadAsStream().CopyTo(Stream.Null);
+        }
+
+        var call = Assert.Single(capture.CallActivities);
+        var attempt = Assert.Single(capture.RuntimeActivities);
+        await capture.StoppedAsync(call);
+        Assert.Same(call, attempt.Parent);
+        Assert.Equal(5000L, call.GetTagItem("http.response.body.size"));
+        Assert.Null(Activity.Current);
+    }
+
+    [Fact]
+    public async Task Call_OnlyTheRuntimeListened_CreatesNoCallActivityAndMeasuresNothing()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(library: false, runtime: true);
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+
+        using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
+
+        Assert.Null(Assert.Single(capture.RuntimeActivities).Parent);
+        Assert.Null(Activity.Current);
+        Assert.Single(capture.Of(TelemetryCapture.RuntimeSourceName, "http.client.request.duration"));
+        Assert.Empty(capture.Of("handlers.eventing.call.duration"));
+    }
+}
