@@ -64,7 +64,7 @@ public sealed class CallTelemetryLoopbackTests
     {
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler());
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
 
         using var response = await client.GetAsync(server.Url("status/503?body=busy")).WithTimeout();
 
@@ -85,7 +85,7 @@ public sealed class CallTelemetryLoopbackTests
     public async Task Call_ConnectionRefused_ActivityErrorWithTheRuntimesErrorType()
     {
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler());
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(LoopbackServer.RefusedAddress()).WithTimeout());
 
@@ -104,7 +104,7 @@ public sealed class CallTelemetryLoopbackTests
     {
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler());
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
         using var cts = new CancellationTokenSource();
         using var response = await client.GetAsync(server.Url("hang-body/100000?send=1000"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
@@ -128,7 +128,7 @@ public sealed class CallTelemetryLoopbackTests
     {
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler());
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
         var httpCall = HttpCall.For(request);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
@@ -148,7 +148,7 @@ public sealed class CallTelemetryLoopbackTests
     {
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler());
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
         var response = await client.GetAsync(server.Url("hang-body/100000?send=1000"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var call = Assert.Single(capture.CallActivities);
         Assert.False(call.IsStopped);

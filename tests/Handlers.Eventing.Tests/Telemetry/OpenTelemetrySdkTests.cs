@@ -49,7 +49,13 @@ public sealed class OpenTelemetrySdkTests
         Assert.Equal(200, call.GetTagItem("http.response.status_code"));
         Assert.Equal($"{server.BaseAddress}telemetry/headers-then-body/65536?key=*", call.GetTagItem("url.full"));
 
-        var byName = metrics.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        // Every export (the flush, then the disposal) adds a snapshot of the cumulative state: read the last of each.
+        var byName = new Dictionary<string, MetricSnapshot>(StringComparer.Ordinal);
+        foreach (var metric in metrics)
+        {
+            byName[metric.Name] = metric;
+        }
+
         Assert.Equal("s", byName["handlers.eventing.call.duration"].Unit);
         Assert.Equal("By", byName["http.client.response.body.size"].Unit);
         Assert.Equal("By", byName["http.client.request.body.size"].Unit);
