@@ -104,7 +104,33 @@ public sealed class CallTelemetryTests
         Assert.Equal("1.1", activity.GetTagItem("network.protocol.version"));
         Assert.Null(activity.GetTagItem("error.type"));
         Assert.Null(activity.GetTagItem("http.request.resend_count"));
+        Assert.Null(activity.GetTagItem("handlers.eventing.timing.total"));
         Assert.Null(Activity.Current);
+    }
+
+    [Fact]
+    public void OnCallEnded_TimingsCollected_SetsThePhasesInSecondsAndTheConnection()
+    {
+        using var capture = new TelemetryCapture(metrics: false);
+        var call = NewCall();
+        var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
+        call.Response.Timings = new HttpTimings(
+            queued: TimeSpan.FromMilliseconds(1), dns: null, connect: TimeSpan.FromMilliseconds(2), tls: null,
+            request: TimeSpan.FromMilliseconds(3), firstByte: TimeSpan.FromMilliseconds(40), download: TimeSpan.FromSeconds(2),
+            total: TimeSpan.FromMilliseconds(2046), connectionId: 7, connectionReused: false, httpVersion: HttpVersion.Version11);
+
+        End(observer, call, HttpStatusCode.OK, error: null, received: 1);
+
+        var activity = observer.Activity!;
+        Assert.Equal(0.001, activity.GetTagItem("handlers.eventing.timing.queued"));
+        Assert.Null(activity.GetTagItem("handlers.eventing.timing.dns"));
+        Assert.Equal(0.002, activity.GetTagItem("handlers.eventing.timing.connect"));
+        Assert.Null(activity.GetTagItem("handlers.eventing.timing.tls"));
+        Assert.Equal(0.04, activity.GetTagItem("handlers.eventing.timing.first_byte"));
+        Assert.Equal(2.0, activity.GetTagItem("handlers.eventing.timing.download"));
+        Assert.Equal(2.046, activity.GetTagItem("handlers.eventing.timing.total"));
+        Assert.Equal(7L, activity.GetTagItem("handlers.eventing.connection.id"));
+        Assert.Equal(false, activity.GetTagItem("handlers.eventing.connection.reused"));
     }
 
     [Fact]

@@ -168,6 +168,11 @@ internal sealed class CallTelemetry : CallObserver
                     activity.SetTag(TelemetryNames.ProtocolVersion, ProtocolVersion(version));
                 }
 
+                if (response.Timings is { } timings)
+                {
+                    SetTimings(activity, timings);
+                }
+
                 activity.SetTag(TelemetryNames.RequestBodySize, requestBodySize);
                 activity.SetTag(TelemetryNames.ResponseBodySize, response.BytesReceived);
                 if (errorType is not null)
@@ -194,6 +199,36 @@ internal sealed class CallTelemetry : CallObserver
         if (_measure)
         {
             Record(response, errorType, requestBodySize);
+        }
+    }
+
+    // The returned attempt's phases (EventingOptions.CollectTimings), in seconds, and its connection.
+    private static void SetTimings(Activity activity, HttpTimings timings)
+    {
+        SetSeconds(activity, "queued", timings.Queued);
+        SetSeconds(activity, "dns", timings.Dns);
+        SetSeconds(activity, "connect", timings.Connect);
+        SetSeconds(activity, "tls", timings.Tls);
+        SetSeconds(activity, "request", timings.Request);
+        SetSeconds(activity, "first_byte", timings.FirstByte);
+        SetSeconds(activity, "download", timings.Download);
+        SetSeconds(activity, "total", timings.Total);
+        if (timings.ConnectionId is { } id)
+        {
+            activity.SetTag(TelemetryNames.ConnectionId, id);
+        }
+
+        if (timings.ConnectionReused is { } reused)
+        {
+            activity.SetTag(TelemetryNames.ConnectionReused, reused);
+        }
+
+        static void SetSeconds(Activity activity, string phase, TimeSpan? value)
+        {
+            if (value is { } duration)
+            {
+                activity.SetTag(TelemetryNames.TimingPrefix + phase, duration.TotalSeconds);
+            }
         }
     }
 

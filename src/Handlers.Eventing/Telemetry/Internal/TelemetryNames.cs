@@ -24,7 +24,9 @@ internal static class TelemetryNames
     public const string Attempt = "handlers.eventing.attempt";
     public const string AttemptKind = "handlers.eventing.attempt.kind";
     public const string RetryDelay = "handlers.eventing.retry.delay";
-    public const string Attempts = "handlers.eventing.attempts";
+    public const string TimingPrefix = "handlers.eventing.timing.";
+    public const string ConnectionId = "handlers.eventing.connection.id";
+    public const string ConnectionReused = "handlers.eventing.connection.reused";
 
     // Activity events.
     public const string RetryEvent = "handlers.eventing.retry";
