@@ -1,30 +1,39 @@
 using System.Net;
+using System.Runtime.ExceptionServices;
 using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
 
-// The call's state machine: start, attempts, the exactly-once end, late subscription, abort and listener exceptions.
-public partial class HttpCall
+// The call's state machine: the one place that decides that a call ends.
+//
+//   Created ──TryStart──▶ Sending ──OnResponse──▶ Receiving ──the returned body closed──▶ Ended ──▶ Finished
+//      │                     │                                                             ▲
+//      │                     └──OnSendFailed (transport, cancellation, timeout, abort)────┤
+//      └──Abort────────────────────────────────────────────────────────────────────────────┘
+//
+// Ended raises success or error; Finished sets IsFinished, raises complete and completes Completion. Attempts run inside
+// Sending, one after another or overlapping (hedging). Observers only report: an attempt's start (BeginAttempt), its
+// headers or failure (OnAttemptHeaders, OnAttemptFailed), and how each response body closed (OnBodyClosed). The call ends
+// when the body of the response it returned closed, or when the send failed; End runs once.
+public sealed partial class HttpCall
 {
-    private const int StateNotStarted = 0;
-    private const int StateRunning = 1;
-    private const int StateEnded = 2;
-
     private static readonly EventingOptions s_defaultOptions = new();
 
-    private int _state;
-    private int _ending;
-    private volatile EventKey? _terminalKey;
-    private volatile bool _finished;
+    private int _phase;
+    private bool _sent;
     private EventingOptions _options = s_defaultOptions;
-    private CancellationTokenSource? _cts;
+    private CallObserver[]? _observers;
+    private CancellationTokenSource? _sendCancellation;
     private OperationCanceledException? _abortException;
-    private ResponseBody? _body;
+    private volatile EventKey? _terminalKey;
+    private int _attemptCount;
+    private int _announcedThrough;
+    private Exception? _announceFault;
+    private int _sendsInFlight;
+    private HttpStatusCode? _lastStatus;
+    private Exception? _lastError;
+    private ResponseBodyObserver? _returned;
     private Exception? _statusError;
-    private int _attempt;
-    private Exception? _previousError;
-    private HttpStatusCode? _previousStatus;
-    private Exception? _listenerFailure;
 
     /// <summary>Gets the options of the handler that runs the call (the defaults until it starts).</summary>
     internal EventingOptions Options => _options;
@@ -32,7 +41,12 @@ public partial class HttpCall
     /// <summary>Gets the exception <see cref="Abort"/> ends the call with, once aborted.</summary>
     internal OperationCanceledException? AbortException => Volatile.Read(ref _abortException);
 
-    internal bool IsStarted => Volatile.Read(ref _state) != StateNotStarted;
+    internal bool IsAborted => AbortException is not null;
+
+    /// <summary>Gets a value indicating whether a handler started the call.</summary>
+    internal bool IsStarted => Volatile.Read(ref _sent);
+
+    private CallPhase Phase => (CallPhase)Volatile.Read(ref _phase);
 
     /// <summary>
     /// Aborts the call (AWS <c>abort()</c>): it ends in <see cref="HttpEvents.Error"/> with an
@@ -40,71 +54,73 @@ public partial class HttpCall
     /// </summary>
     /// <remarks>
     /// Before the call is sent, it ends at once and a later send throws that exception. While waiting for the headers or
-    /// reading the body, the pending send or read throws it. After the call ended, nothing happens. Never blocks.
+    /// reading the body, the pending send or read throws it at once, whatever remains of the body. After the call ended,
+    /// nothing happens. Never blocks. A listener exception of the call's end is thrown from here when the abort ended it.
     /// </remarks>
     public void Abort()
     {
-        if (_finished)
+        if (Phase >= CallPhase.Ended)
         {
             return;
         }
 
         var abort = new OperationCanceledException(
             $"The HTTP call {Request.Method} {Request.RequestUri} was aborted by HttpCall.Abort().");
-        if (Interlocked.CompareExchange(ref _abortException, abort, null) is not null || _finished)
+        if (Interlocked.CompareExchange(ref _abortException, abort, null) is not null)
         {
             return;
         }
 
-        if (Interlocked.CompareExchange(ref _state, StateEnded, StateNotStarted) == StateNotStarted)
+        bool notSent;
+        ResponseBodyObserver? returned;
+        lock (SyncRoot)
         {
-            ThrowIfListenerFailed(End(abort));
+            notSent = !_sent;
+            _sent = true;
+            returned = _returned;
+        }
+
+        if (notSent)
+        {
+            ThrowIfNotNull(End(abort));
             return;
         }
 
         try
         {
-            Volatile.Read(ref _cts)?.Cancel();
+            Volatile.Read(ref _sendCancellation)?.Cancel();
         }
         catch (ObjectDisposedException)
         {
             // The call ended meanwhile.
         }
 
-        var listenerException = Volatile.Read(ref _body)?.Abort();
-        ThrowIfListenerFailed(listenerException);
+        // A response not returned yet is aborted by OnResponse, which sees the abort exception.
+        ThrowIfNotNull(returned?.Abort());
     }
 
     /// <summary>
-    /// Starts the call for the handler that first sees its request: applies the options and client-level listeners and links
-    /// a token <see cref="Abort"/> can cancel. Returns <see langword="false"/> when the call already started (a nested handler).
+    /// Starts the call for the call-level handler that first sees its request: applies the options, the client-level
+    /// listeners and the library's observers, and links a token <see cref="Abort"/> cancels. Returns <see langword="false"/>
+    /// when the call already started (an outer handler runs it).
     /// </summary>
     /// <exception cref="OperationCanceledException">The call was aborted before it was sent.</exception>
-    internal bool TryStart(EventingOptions options, IServiceProvider? services, CancellationToken cancellationToken, out CancellationToken callToken)
+    internal bool TryStart(EventingOptions options, IServiceProvider? services, ref CancellationToken cancellationToken)
     {
-        callToken = cancellationToken;
-        if (Volatile.Read(ref _state) != StateNotStarted)
+        lock (SyncRoot)
         {
-            if (AbortException is { } aborted && _attempt == 0)
+            if (_sent)
             {
-                throw aborted;
+                if (AbortException is { } aborted && Phase != CallPhase.Sending && _attemptCount == 0 && _returned is null)
+                {
+                    throw aborted;
+                }
+
+                return false;
             }
 
-            return false;
-        }
-
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Volatile.Write(ref _cts, cts);
-        if (Interlocked.CompareExchange(ref _state, StateRunning, StateNotStarted) != StateNotStarted)
-        {
-            Volatile.Write(ref _cts, null);
-            cts.Dispose();
-            if (AbortException is { } aborted)
-            {
-                throw aborted;
-            }
-
-            return false;
+            _sent = true;
+            _phase = (int)CallPhase.Sending;
         }
 
         _options = options;
@@ -114,122 +130,285 @@ public partial class HttpCall
             ApplyCallConfigurations(options, services);
         }
 
+        _observers = CallObserverFactories.CreateObservers(this, options.ObserverFactories);
+
+        // Published with a full fence, then the abort is read: Abort() writes its exception first, then reads the source.
+        var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Interlocked.Exchange(ref _sendCancellation, cancellation);
         if (AbortException is not null)
         {
-            cts.Cancel();
+            cancellation.Cancel();
         }
 
-        callToken = cts.Token;
+        cancellationToken = cancellation.Token;
         return true;
     }
 
-    /// <summary>Starts an attempt: counts it and raises <see cref="HttpEvents.Retry"/> before every attempt after the first.</summary>
-    internal int BeginAttempt()
+    /// <summary>
+    /// Starts an attempt: numbers it, raises <see cref="HttpEvents.Retry"/> for every attempt after the first (unless a retry
+    /// strategy announced it, <see cref="ReportAttemptDecided"/>), and wraps its request content for upload progress.
+    /// </summary>
+    internal CallAttempt BeginAttempt(HttpRequestMessage request)
     {
-        var attempt = Interlocked.Increment(ref _attempt);
-        Response.Attempts = attempt;
-        Response.RetryCount = attempt - 1;
-        Response.BytesSent = 0;
-        Response.BytesReceived = 0;
-        if (attempt > 1 && HasListeners(HttpEvents.Retry))
+        int number;
+        bool overlaps;
+        bool announced;
+        Exception? announceFault;
+        HttpStatusCode? previousStatus;
+        Exception? previousError;
+        lock (SyncRoot)
         {
-            ThrowIfListenerFailed(RaiseAttemptEvent(HttpEvents.Retry, new HttpRetryEvent(this, attempt, HttpAttemptKind.Retry, delay: null, _previousError, _previousStatus)));
+            number = ++_attemptCount;
+            overlaps = _sendsInFlight > 0;
+            _sendsInFlight++;
+            announced = number <= _announcedThrough;
+            announceFault = announced ? Interlocked.Exchange(ref _announceFault, null) : null;
+            previousStatus = _lastStatus;
+            previousError = _lastError;
         }
 
+        if (overlaps)
+        {
+            _gate.UseLock();
+        }
+
+        Response.Attempts = number;
+        Response.RetryCount = number - 1;
+        var attempt = new CallAttempt(this, request, number, overlaps ? HttpAttemptKind.Hedge : HttpAttemptKind.Retry);
+        var failure = announceFault;
+        if (number > 1 && !announced)
+        {
+            failure = overlaps
+                ? RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Hedge, delay: null, previousError: null, previousStatusCode: null))
+                : RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Retry, delay: null, previousError, previousStatus));
+        }
+
+        if (failure is not null)
+        {
+            // A retry listener threw: the attempt fails before it is sent, with the listener's own exception.
+            OnAttemptFailed(attempt, failure);
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        attempt.ObserveRequestContent();
         return attempt;
     }
 
-    /// <summary>Records how an attempt ended, for the next <see cref="HttpEvents.Retry"/>.</summary>
-    internal void EndAttempt(HttpStatusCode? status, Exception? error)
+    /// <summary>
+    /// Raises <see cref="HttpEvents.Retry"/> when a retry or hedging strategy decides the next attempt (before its delay),
+    /// numbered as that attempt; the attempt raises no second <see cref="HttpEvents.Retry"/> when it starts. A listener
+    /// exception is thrown by that attempt's start.
+    /// </summary>
+    internal void ReportAttemptDecided(HttpAttemptKind kind, TimeSpan? delay, Exception? previousError, HttpStatusCode? previousStatusCode)
     {
-        _previousStatus = status;
-        _previousError = error;
+        int number;
+        lock (SyncRoot)
+        {
+            if (Phase >= CallPhase.Ended)
+            {
+                return;
+            }
+
+            number = Math.Max(_attemptCount, _announcedThrough) + 1;
+            _announcedThrough = number;
+        }
+
+        if (kind == HttpAttemptKind.Hedge)
+        {
+            _gate.UseLock();
+        }
+
+        if (RaiseRetry(new HttpRetryEvent(this, number, kind, delay, previousError, previousStatusCode)) is { } failure)
+        {
+            Interlocked.CompareExchange(ref _announceFault, failure, null);
+        }
     }
 
-    /// <summary>Records the response the call will return: the final attempt's, as the outermost handler sees it.</summary>
-    internal void SetFinalResponse(HttpResponseMessage response)
+    /// <summary>Records that an attempt's response headers arrived: its send ended.</summary>
+    internal void OnAttemptHeaders(CallAttempt attempt, HttpResponseMessage response)
     {
+        lock (SyncRoot)
+        {
+            _sendsInFlight--;
+            _lastStatus = response.StatusCode;
+            _lastError = null;
+        }
+
+        // The running view of the response (AWS fills it in as the call runs); OnResponse sets the returned attempt's.
         Response.HttpResponse = response;
         Response.StatusCode = response.StatusCode;
+        Response.SetHeaders(attempt.HeadersTimestamp);
+    }
+
+    /// <summary>Records that an attempt's send failed.</summary>
+    internal void OnAttemptFailed(CallAttempt attempt, Exception exception)
+    {
+        lock (SyncRoot)
+        {
+            _sendsInFlight--;
+            _lastStatus = null;
+            _lastError = exception;
+        }
+
+        Response.BytesSent = attempt.BytesSent;
+    }
+
+    /// <summary>
+    /// Takes the response the pipeline returns to the caller: records it as the call's, and ends the call at once when its
+    /// body already closed (no body, or a listener fault). Throws a listener exception of the call's end.
+    /// </summary>
+    internal HttpResponseMessage OnResponse(HttpResponseMessage response)
+    {
+        ResponseBodyObserver body;
+        if (response.Content is ObservedResponseContent observed && ReferenceEquals(observed.Observer.Call, this))
+        {
+            body = observed.Observer;
+        }
+        else
+        {
+            // No attempt of this call observed this response (a handler in between replaced it): observe it for the end only.
+            var content = new ObservedResponseContent(
+                response.Content, this, attempt: null, ObservedResponseContent.HasNoBody(response.RequestMessage ?? Request, response));
+            response.Content = content;
+            body = content.Observer;
+        }
+
+        var attempt = body.Attempt;
+        Response.HttpResponse = response;
+        Response.StatusCode = response.StatusCode;
+        Response.Attempt = attempt?.Number ?? Volatile.Read(ref _attemptCount);
+        if (attempt is not null)
+        {
+            Response.BytesSent = attempt.BytesSent;
+            Response.SetHeaders(attempt.HeadersTimestamp);
+        }
+
         _statusError = _options.SuccessPredicate(response)
             ? null
             : new HttpRequestException(
                 $"Response status code does not indicate success: {(int)response.StatusCode} ({response.ReasonPhrase}).",
                 inner: null,
                 response.StatusCode);
+
+        BodyEnd? closed;
+        lock (SyncRoot)
+        {
+            _returned = body;
+            if (Phase == CallPhase.Sending)
+            {
+                _phase = (int)CallPhase.Receiving;
+            }
+
+            closed = body.ReportedEnd;
+        }
+
+        // An abort that came before the caller got the response makes the send throw it.
+        var toThrow = closed is { } end ? End(ErrorFor(end, body.ReportedError))
+            : AbortException is { } aborted ? body.Abort() ?? aborted
+            : null;
+        if (toThrow is not null)
+        {
+            response.Dispose();
+            ExceptionDispatchInfo.Throw(toThrow);
+        }
+
+        return response;
     }
 
     /// <summary>
-    /// Records the body whose end ends the call, so that <see cref="Abort"/> can reach it; applies an abort that came
-    /// between the headers and now. Returns a listener exception to throw, if the abort ended the call.
+    /// Ends the call because the send failed, then returns for the handler's <c>throw;</c>, or throws what the caller must
+    /// see instead: the abort exception for a send <see cref="Abort"/> cancelled, or a listener exception of the call's end.
     /// </summary>
-    internal Exception? SetBody(ResponseBody body)
+    internal void OnSendFailed(Exception exception)
     {
-        Volatile.Write(ref _body, body);
-        return AbortException is not null ? body.Abort() : null;
+        var error = exception is OperationCanceledException && AbortException is { } aborted ? aborted : exception;
+        ThrowIfNotNull(End(error));
+        if (!ReferenceEquals(error, exception))
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
     }
 
-    /// <summary>Gets the error the call ends with when its body was fully received: the status error, if any.</summary>
-    internal Exception? CompletedBodyError => _statusError;
+    /// <summary>
+    /// Records how a response body closed (its observer reports it once) and ends the call when that body is the one the
+    /// call returned. Returns a listener exception of the call's end, or <see langword="null"/>.
+    /// </summary>
+    internal Exception? OnBodyClosed(ResponseBodyObserver body, BodyEnd end, Exception? error)
+    {
+        bool returned;
+        lock (SyncRoot)
+        {
+            body.ReportedEnd = end;
+            body.ReportedError = error;
+            returned = ReferenceEquals(_returned, body);
+        }
 
-    /// <summary>Maps an exception that reached the outermost handler to the one the call ends with.</summary>
-    internal Exception MapFailure(Exception exception) =>
-        exception is OperationCanceledException && AbortException is { } aborted ? aborted : exception;
+        return returned ? End(ErrorFor(end, error)) : null;
+    }
+
+    /// <summary>
+    /// Decides the call's error from how its returned body closed: a complete body ends with the status error (none for a
+    /// success status); an abandoned one with the status error too when there is one — that is why the caller stopped
+    /// reading (<c>GetStringAsync</c> on a 503) — and otherwise with the abandon exception; a failed one with its failure.
+    /// </summary>
+    private Exception? ErrorFor(BodyEnd end, Exception? error) => end switch
+    {
+        BodyEnd.Complete => _statusError,
+        BodyEnd.Abandoned => _statusError ?? error,
+        _ => error,
+    };
 
     /// <summary>
     /// Ends the call exactly once: raises <see cref="HttpEvents.Success"/> or <see cref="HttpEvents.Error"/>, then
     /// <see cref="HttpEvents.Complete"/>, then completes <see cref="Completion"/>. Every listener runs even when one throws.
     /// </summary>
     /// <returns>The first listener exception to throw from the operation that ended the call, or <see langword="null"/>.</returns>
-    internal Exception? End(Exception? error)
+    private Exception? End(Exception? error)
     {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
-        {
-            return null;
-        }
-
-        Volatile.Write(ref _state, StateEnded);
-        Response.Error = error;
-        Response.MarkEnded();
-
         var terminal = error is null ? HttpEvents.Success : HttpEvents.Error;
         Registration[] listeners;
         lock (SyncRoot)
         {
+            if (Phase >= CallPhase.Ended)
+            {
+                return null;
+            }
+
+            _phase = (int)CallPhase.Ended;
+            Response.Error = error;
+            Response.MarkEnded();
             _terminalKey = terminal;
             listeners = GetRegistrations(terminal);
         }
 
         Exception? first = null;
-        InvokeAll(terminal, listeners, Response, ref first);
-
-        lock (SyncRoot)
+        var locked = _gate.Enter();
+        try
         {
-            _finished = true;
-            listeners = GetRegistrations(HttpEvents.Complete);
+            NotifyCallEnded();
+            InvokeAll(terminal, listeners, Response, ref first);
+
+            lock (SyncRoot)
+            {
+                _phase = (int)CallPhase.Finished;
+                listeners = GetRegistrations(HttpEvents.Complete);
+            }
+
+            InvokeAll(HttpEvents.Complete, listeners, Response, ref first);
+        }
+        finally
+        {
+            _gate.Exit(locked);
         }
 
-        InvokeAll(HttpEvents.Complete, listeners, Response, ref first);
-
-        var cts = Interlocked.Exchange(ref _cts, null);
-        cts?.Dispose();
+        Interlocked.Exchange(ref _sendCancellation, null)?.Dispose();
         CompleteCompletion();
         return Isolate(terminal, first);
     }
 
-    /// <summary>Raises a per-attempt event; every listener runs, and the first exception is returned (or isolated).</summary>
-    internal Exception? RaiseAttemptEvent<TArgs>(EventKey<TArgs> eventKey, TArgs args)
-    {
-        Exception? first = null;
-        EmitAll(eventKey, args, ref first);
-        return Isolate(eventKey, first);
-    }
-
-    internal bool HasListeners(EventKey eventKey) => ListenerCount(eventKey) > 0;
-
     /// <inheritdoc/>
     private protected override bool IsClosed(EventKey key) =>
-        ReferenceEquals(key, HttpEvents.Complete) ? _finished
+        ReferenceEquals(key, HttpEvents.Complete) ? Phase == CallPhase.Finished
         : (ReferenceEquals(key, HttpEvents.Success) || ReferenceEquals(key, HttpEvents.Error)) && _terminalKey is not null;
 
     /// <inheritdoc/>
@@ -243,50 +422,11 @@ public partial class HttpCall
         }
     }
 
-    /// <inheritdoc/>
-    private protected override void OnSuppressedListenerException(EventKey key, Exception exception) =>
-        Report(key, exception);
-
-    /// <summary>
-    /// Records a listener exception thrown inside the transport (upload progress), which the transport may wrap, so that
-    /// the handler throws the listener's own exception object.
-    /// </summary>
-    internal void MarkListenerFailure(Exception exception) => Interlocked.CompareExchange(ref _listenerFailure, exception, null);
-
-    /// <summary>Returns and clears the listener exception recorded by <see cref="MarkListenerFailure"/>.</summary>
-    internal Exception? TakeListenerFailure() => Interlocked.Exchange(ref _listenerFailure, null);
-
-    /// <summary>Reports a listener exception that is not thrown because another one already is.</summary>
-    internal void ReportSuppressed(EventKey key, Exception exception) => Report(key, exception);
-
-    private static void ThrowIfListenerFailed(Exception? exception)
+    private static void ThrowIfNotNull(Exception? exception)
     {
         if (exception is not null)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(exception);
-        }
-    }
-
-    private Exception? Isolate(EventKey key, Exception? exception)
-    {
-        if (exception is null || !_options.IsolateListenerExceptions)
-        {
-            return exception;
-        }
-
-        Report(key, exception);
-        return null;
-    }
-
-    private void Report(EventKey key, Exception exception)
-    {
-        try
-        {
-            _options.ListenerExceptionHandler?.Invoke(this, key, exception);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A reporting callback must not break the call it reports on.
+            ExceptionDispatchInfo.Throw(exception);
         }
     }
 

@@ -15,7 +15,8 @@ namespace Handlers.Eventing;
 /// </para>
 /// <para>
 /// Listeners follow <see cref="EventEmitter"/> rules with one difference: when a listener of an <see cref="HttpCall"/>
-/// event throws, the other listeners of that emit still run, and the exception fails the call (see docs/events.md).
+/// event throws, the other listeners of that emit still run, and the exception fails the call (see docs/events.md). The
+/// events of <see cref="HttpEvents"/> are raised by the library only, one at a time per call, also when attempts overlap.
 /// </para>
 /// </remarks>
 public sealed partial class HttpCall : EventEmitter
@@ -50,7 +51,7 @@ public sealed partial class HttpCall : EventEmitter
 
     /// <summary>Gets a value indicating whether the call has finished: it turns true just before <see cref="HttpEvents.Complete"/> is raised.</summary>
     /// <value><see langword="false"/> while the call runs and inside <see cref="HttpEvents.Success"/> / <see cref="HttpEvents.Error"/> listeners.</value>
-    public bool IsFinished => _finished;
+    public bool IsFinished => Phase == Internal.CallPhase.Finished;
 
     /// <summary>Gets a task that completes, never faults, once every <see cref="HttpEvents.Complete"/> listener ran.</summary>
     public Task<HttpCallResponse> Completion
@@ -175,7 +176,7 @@ public sealed partial class HttpCall : EventEmitter
     /// <summary>Returns a short description of the call: method, URI and state.</summary>
     /// <returns>A description for logs and the debugger.</returns>
     public override string ToString() =>
-        $"{Request.Method} {Request.RequestUri} ({(IsFinished ? Response.ToString() : _state == StateNotStarted ? "not sent" : "running")})";
+        $"{Request.Method} {Request.RequestUri} ({(IsFinished ? Response.ToString() : IsStarted ? "running" : "not sent")})";
 
     private void CompleteCompletion()
     {

@@ -72,7 +72,7 @@ public sealed class HttpCallResponse
 
     internal void MarkStarted() => _startTimestamp = Stopwatch.GetTimestamp();
 
-    internal void MarkHeaders() => _headersTimestamp = Stopwatch.GetTimestamp();
+    internal void SetHeaders(long timestamp) => _headersTimestamp = timestamp;
 
     internal void MarkEnded() => _endTimestamp = Stopwatch.GetTimestamp();
 

@@ -1,3 +1,5 @@
+using Handlers.Eventing.Internal;
+
 namespace Handlers.Eventing;
 
 /// <summary>
@@ -77,6 +79,9 @@ public sealed class EventingOptions
     /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
     internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
 
+    /// <summary>Gets the factories of the library's own observers for the calls of the client (lifecycle logging).</summary>
+    internal List<ICallObserverFactory> ObserverFactories { get; } = [];
+
     /// <summary>Gets or sets a value indicating whether <c>AddEventing()</c> turned eventing on for the client these options name.</summary>
     internal bool Enabled { get; set; }
 
@@ -121,7 +126,16 @@ public sealed class EventingOptions
         target.CollectTimings = CollectTimings;
         target.ProgressThrottle = ProgressThrottle;
         target.CallConfigurations.AddRange(CallConfigurations);
+        target.ObserverFactories.AddRange(ObserverFactories);
         target.Enabled = Enabled;
+    }
+
+    /// <summary>Returns a copy a handler keeps, so that later changes of these options never reach a running handler.</summary>
+    internal EventingOptions Snapshot()
+    {
+        var copy = new EventingOptions();
+        CopyTo(copy);
+        return copy;
     }
 
     private sealed class EmptyServiceProvider : IServiceProvider

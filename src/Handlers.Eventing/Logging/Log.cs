@@ -19,8 +19,9 @@ internal static partial class Log
     public static partial void AttemptFailed(ILogger logger, int attempt, string method, string uri, Exception exception);
 
     [LoggerMessage(EventId = 4, EventName = "Retrying", Level = LogLevel.Warning,
-        Message = "Retrying {Method} {Uri}: attempt {Attempt} after {Reason}")]
-    public static partial void Retrying(ILogger logger, string method, string uri, int attempt, string reason, Exception? exception);
+        Message = "Retrying {Method} {Uri}: attempt {Attempt} ({AttemptKind}) after {Reason}, delay {DelayMs:0.0}ms")]
+    public static partial void Retrying(
+        ILogger logger, string method, string uri, int attempt, HttpAttemptKind attemptKind, string reason, double? delayMs, Exception? exception);
 
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
         Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +

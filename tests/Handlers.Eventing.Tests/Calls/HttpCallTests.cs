@@ -563,13 +563,13 @@ public class HttpCallTests
     }
 
     [Fact]
-    public async Task Dispose_UnreadEmptyBody_CountsAsReadToTheEnd()
+    public async Task SendAsync_EmptyBodyWithContentLength0_EndsAtTheHeaders()
     {
         using var client = MockClient(HttpStatusCode.OK, []);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var recorder = new EventRecorder(HttpCall.For(request));
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        Assert.False(recorder.Call.IsFinished);
+        Assert.True(recorder.Call.IsFinished);
 
         response.Dispose();
 

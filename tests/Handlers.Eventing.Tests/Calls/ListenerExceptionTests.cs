@@ -189,7 +189,7 @@ public class ListenerExceptionTests
     }
 
     [Fact]
-    public async Task Complete_ListenerThrowsOnReadToEnd_OtherCompleteRunsThenLastReadThrowsSameObject()
+    public async Task Complete_ListenerThrowsAtLastByte_OtherCompleteRunsThenThatReadThrowsSameObject()
     {
         var server = await LoopbackServer.Shared;
         using var client = RealClient();
@@ -213,8 +213,10 @@ public class ListenerExceptionTests
             }
         }).WithTimeout();
 
+        // The read that delivered the 50,000th byte ended the body (no further 0-byte read is needed) and throws.
         Assert.Same(thrown, actual);
-        Assert.Equal(50000, read);
+        Assert.Equal(50000, call.Response.BytesReceived);
+        Assert.True(read < 50000);
         Assert.True(laterCompleteRan);
         Assert.EndsWith("httpDone,success,complete:True", recorder.Compact(), StringComparison.Ordinal);
         Assert.True(call.Completion.IsCompletedSuccessfully);

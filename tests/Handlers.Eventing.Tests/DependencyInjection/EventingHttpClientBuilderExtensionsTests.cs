@@ -152,10 +152,11 @@ public class EventingHttpClientBuilderExtensionsTests
 
         foreach (var handlers in new[] { first, second })
         {
-            Assert.Equal(EventingStage.Call, Assert.IsType<EventingHandler>(handlers[0]).Stage);
-            Assert.Equal(EventingStage.Attempt, Assert.IsType<EventingHandler>(handlers[^1]).Stage);
+            Assert.IsType<CallHandler>(handlers[0]);
+            Assert.IsType<AttemptHandler>(handlers[^1]);
             Assert.Equal(["before", "after"], handlers.OfType<MarkerHandler>().Select(h => h.Name));
-            Assert.Equal(2, handlers.OfType<EventingHandler>().Count());
+            Assert.Single(handlers.OfType<CallHandler>());
+            Assert.Single(handlers.OfType<AttemptHandler>());
         }
 
         Assert.NotSame(first[0], second[0]);

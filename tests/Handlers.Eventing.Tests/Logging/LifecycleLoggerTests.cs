@@ -140,7 +140,7 @@ public class LifecycleLoggerTests
     }
 
     [Fact]
-    public async Task LogLifecycle_InformationOnly_AttachesOnlyRetryAndComplete()
+    public async Task LogLifecycle_InformationOnly_AddsNoListenerToTheCall()
     {
         var server = await LoopbackServer.Shared;
         var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
@@ -154,8 +154,25 @@ public class LifecycleLoggerTests
 
         using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
 
-        Assert.Equal([HttpEvents.Retry, HttpEvents.Complete], keys);
+        Assert.Empty(keys!);
         Assert.Equal(["CallSucceeded"], logs.ForCategory(Category + "info").Select(r => r.EventId.Name));
+    }
+
+    [Fact]
+    public async Task LogLifecycle_CallRemovesAllListeners_StillLogsTheCall()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Debug };
+        using var provider = Build(logs, "removed", b => b.AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.OnCall(call => call.RemoveAllListeners());
+        }));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("removed");
+
+        using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
+
+        Assert.Equal(["CallStarting", "HeadersReceived", "CallSucceeded"], logs.ForCategory(Category + "removed").Select(r => r.EventId.Name));
     }
 
     [Fact]

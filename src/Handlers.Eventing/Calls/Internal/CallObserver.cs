@@ -48,8 +48,8 @@ internal abstract class CallObserver
     {
     }
 
-    /// <summary>A listener exception was isolated or suppressed (reported, not thrown).</summary>
-    public virtual void OnListenerException(EventKey eventKey, Exception exception)
+    /// <summary>A listener exception of <paramref name="call"/> was isolated or suppressed (reported, not thrown).</summary>
+    public virtual void OnListenerException(HttpCall call, EventKey eventKey, Exception exception)
     {
     }
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// Places the two parts of <see cref="EventingHandler"/> in every pipeline whose client turned eventing on: the call-level part
-/// outermost and the attempt-level part innermost, after all the client's own configuration, whatever its order.
+/// Places the two parts of eventing in every pipeline whose client turned eventing on: the <see cref="CallHandler"/>
+/// outermost and the <see cref="AttemptHandler"/> innermost, after all the client's own configuration, whatever its order.
 /// </summary>
 internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderFilter
 {
@@ -27,21 +27,23 @@ internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderF
             // The client's own configuration first, including handlers added after AddEventing().
             next(builder);
 
-            var name = builder.Name ?? Options.DefaultName;
-            var options = _options.Get(name);
-            if (!options.Enabled)
+            var name = builder.Name ?? Microsoft.Extensions.Options.Options.DefaultName;
+            var configured = _options.Get(name);
+            if (!configured.Enabled)
             {
                 return;
             }
 
+            // A copy per pipeline build: options changed later reach the next build, never a running handler.
+            var options = configured.Snapshot();
             if (options.LogLifecycle)
             {
-                options = LifecycleLogger.Apply(options, name, _loggerFactory);
+                options.ObserverFactories.Add(new LifecycleLogger(_loggerFactory.CreateLogger(LifecycleLogger.CategoryName(name))));
             }
 
             // A fresh pair per pipeline build: handlers are never shared between pipelines.
-            builder.AdditionalHandlers.Insert(0, new EventingHandler(options, builder.Services, EventingStage.Call));
-            builder.AdditionalHandlers.Add(new EventingHandler(options, builder.Services, EventingStage.Attempt));
+            builder.AdditionalHandlers.Insert(0, new CallHandler(options, builder.Services));
+            builder.AdditionalHandlers.Add(new AttemptHandler());
         };
     }
 }

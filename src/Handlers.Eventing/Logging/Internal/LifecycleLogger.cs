@@ -4,110 +4,99 @@ using Microsoft.Extensions.Logging;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// Logs the lifecycle of every call of one client (<see cref="EventingOptions.LogLifecycle"/>): attached to each call when it
-/// starts, only for the levels that are enabled then, so that nothing is attached or allocated when logging is off.
+/// Logs the lifecycle of every call of one client (<see cref="EventingOptions.LogLifecycle"/>). It is one of the library's
+/// own observers, not a listener: a call's <c>Listeners</c> and <c>RemoveAllListeners</c> neither show nor remove it.
 /// </summary>
-internal sealed class LifecycleLogger
+/// <remarks>
+/// One instance serves every call of the client. It observes a call only when one of its levels is enabled when the call
+/// starts; otherwise nothing is attached or allocated.
+/// </remarks>
+internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
 {
     private const string CategoryPrefix = "Handlers.Eventing.HttpCall";
 
     private readonly ILogger _logger;
-    private readonly Action<HttpHeadersEvent> _onHeaders;
-    private readonly Action<HttpErrorEvent> _onHttpError;
-    private readonly Action<HttpCallResponse> _onComplete;
-    private readonly Action<HttpRetryEvent> _onRetry;
 
-    private LifecycleLogger(ILogger logger)
-    {
-        _logger = logger;
-        _onHeaders = OnHeaders;
-        _onHttpError = OnHttpError;
-        _onComplete = OnComplete;
-        _onRetry = OnRetry;
-    }
+    public LifecycleLogger(ILogger logger) => _logger = logger;
 
     /// <summary>Gets the log category of a client: <c>Handlers.Eventing.HttpCall.{clientName}</c>, without suffix for the unnamed client.</summary>
     public static string CategoryName(string? clientName) =>
         string.IsNullOrEmpty(clientName) ? CategoryPrefix : CategoryPrefix + "." + clientName;
 
-    /// <summary>Returns a copy of <paramref name="options"/> that logs the lifecycle of every call to the client's category.</summary>
-    public static EventingOptions Apply(EventingOptions options, string? clientName, ILoggerFactory loggerFactory)
-    {
-        var lifecycle = new LifecycleLogger(loggerFactory.CreateLogger(CategoryName(clientName)));
-        var result = new EventingOptions();
-        options.CopyTo(result);
-
-        // First, so that the log listeners see each event before the client's and the call's own listeners.
-        result.CallConfigurations.Insert(0, lifecycle.Attach);
-        var reported = options.ListenerExceptionHandler;
-        result.ListenerExceptionHandler = reported is null
-            ? lifecycle.OnListenerException
-            : (call, key, exception) =>
-            {
-                lifecycle.OnListenerException(call, key, exception);
-                reported(call, key, exception);
-            };
-        return result;
-    }
-
-    private void Attach(HttpCall call, IServiceProvider? services)
+    public CallObserver? Create(HttpCall call)
     {
         var logger = _logger;
         if (logger.IsEnabled(LogLevel.Debug))
         {
             Log.CallStarting(logger, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri));
-            call.On(HttpEvents.HttpHeaders, _onHeaders);
-            call.On(HttpEvents.HttpError, _onHttpError);
+            return this;
         }
 
-        if (logger.IsEnabled(LogLevel.Warning))
-        {
-            call.On(HttpEvents.Retry, _onRetry);
-        }
-
-        if (logger.IsEnabled(LogLevel.Information) || logger.IsEnabled(LogLevel.Warning))
-        {
-            call.On(HttpEvents.Complete, _onComplete);
-        }
+        return logger.IsEnabled(LogLevel.Warning) ? this : null;
     }
 
-    private void OnHeaders(HttpHeadersEvent e) =>
-        Log.HeadersReceived(
-            _logger, (int)e.StatusCode, e.Call.Request.Method.Method, UriRedactor.Redact(e.Call.Request.RequestUri), e.Attempt,
-            e.Call.Response.TimeToHeaders?.TotalMilliseconds);
-
-    private void OnHttpError(HttpErrorEvent e) =>
-        Log.AttemptFailed(_logger, e.Attempt, e.Call.Request.Method.Method, UriRedactor.Redact(e.Call.Request.RequestUri), e.Exception);
-
-    private void OnRetry(HttpRetryEvent e)
+    public override void OnHeaders(HttpHeadersEvent headers)
     {
-        var call = e.Call;
-        var reason = e.PreviousStatusCode is { } status
-            ? string.Create(CultureInfo.InvariantCulture, $"status {(int)status}")
-            : e.PreviousError is { } error ? error.GetType().Name + ": " + error.Message : "an unknown failure";
-        Log.Retrying(_logger, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), e.Attempt, reason, e.PreviousError);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var call = headers.Call;
+            Log.HeadersReceived(
+                _logger, (int)headers.StatusCode, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), headers.Attempt,
+                call.Response.TimeToHeaders?.TotalMilliseconds);
+        }
     }
 
-    private void OnComplete(HttpCallResponse response)
+    public override void OnAttemptFailed(HttpErrorEvent error)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var request = error.Call.Request;
+            Log.AttemptFailed(_logger, error.Attempt, request.Method.Method, UriRedactor.Redact(request.RequestUri), error.Exception);
+        }
+    }
+
+    public override void OnRetry(HttpRetryEvent retry)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning))
+        {
+            return;
+        }
+
+        var reason = retry.Kind == HttpAttemptKind.Hedge ? "hedging the running attempts"
+            : retry.PreviousStatusCode is { } status ? string.Create(CultureInfo.InvariantCulture, $"status {(int)status}")
+            : retry.PreviousError is { } error ? error.GetType().Name + ": " + error.Message
+            : "the retry strategy's decision";
+        var request = retry.Call.Request;
+        Log.Retrying(
+            _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), retry.Attempt, retry.Kind, reason,
+            retry.Delay?.TotalMilliseconds, retry.PreviousError);
+    }
+
+    public override void OnCallEnded(HttpCallResponse response)
     {
         var request = response.Call.Request;
         var statusCode = response.StatusCode is { } status ? (int)status : (int?)null;
-        var bytesSent = BytesSent(response);
         if (response.Error is null)
         {
-            Log.CallSucceeded(
-                _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempts,
-                bytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                Log.CallSucceeded(
+                    _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt,
+                    BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds);
+            }
         }
-        else
+        else if (_logger.IsEnabled(LogLevel.Warning))
         {
             var outcome = response.Error is OperationCanceledException ? "Canceled" : "Error";
             Log.CallFailed(
                 _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempts,
-                bytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                 response.Error);
         }
     }
+
+    public override void OnListenerException(HttpCall call, EventKey eventKey, Exception exception) =>
+        Log.ListenerException(_logger, eventKey.Name, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), exception);
 
     /// <summary>
     /// Returns the request body bytes sent: counted when upload progress is listened to, otherwise the Content-Length once a
@@ -117,7 +106,4 @@ internal sealed class LifecycleLogger
         response.BytesSent > 0 || response.StatusCode is null
             ? response.BytesSent
             : response.Call.Request.Content?.Headers.ContentLength ?? 0;
-
-    private void OnListenerException(HttpCall call, EventKey key, Exception exception) =>
-        Log.ListenerException(_logger, key.Name, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), exception);
 }

@@ -4,11 +4,11 @@ namespace Handlers.Eventing.Internal;
 
 /// <summary>
 /// The destination a response body is copied into when the caller copies or buffers it: each write is a chunk of the
-/// body, reported to <see cref="ResponseBody"/> before it is passed on.
+/// body, reported to <see cref="ResponseBodyObserver"/> before it is passed on.
 /// </summary>
-internal sealed class ObservingWriteStream(Stream destination, ResponseBody body) : WriteOnlyStream(destination)
+internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserver body) : WriteOnlyStream(destination)
 {
-    private readonly ResponseBody _body = body;
+    private readonly ResponseBodyObserver _body = body;
 
     public override void Write(byte[] buffer, int offset, int count)
     {

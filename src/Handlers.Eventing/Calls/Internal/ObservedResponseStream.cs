@@ -4,16 +4,16 @@ using System.Runtime.CompilerServices;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// The response stream the caller reads: every read path goes through <see cref="ResponseBody"/>, which raises the chunk
-/// events and ends the call at the end of the body. Reads allocate nothing per chunk.
+/// The response stream the caller reads: every read path goes through <see cref="ResponseBodyObserver"/>, which raises the
+/// chunk events and reports the end of the body. Reads allocate nothing per chunk.
 /// </summary>
-internal sealed class ObservedReadStream : Stream
+internal sealed class ObservedResponseStream : Stream
 {
     private readonly Stream _inner;
-    private readonly ResponseBody _body;
+    private readonly ResponseBodyObserver _body;
     private byte[]? _scratch;
 
-    public ObservedReadStream(Stream inner, ResponseBody body)
+    public ObservedResponseStream(Stream inner, ResponseBodyObserver body)
     {
         _inner = inner;
         _body = body;
@@ -77,17 +77,17 @@ internal sealed class ObservedReadStream : Stream
         ValueTask<int> pending;
         try
         {
-            pending = _inner.ReadAsync(buffer, cancellationToken);
+            pending = _inner.ReadAsync(buffer, _body.ReadToken(cancellationToken));
         }
         catch (Exception ex)
         {
-            _body.ThrowFailure(ex);
+            ThrowFailure(ex, cancellationToken);
             throw;
         }
 
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitReadAsync(pending, buffer);
+            return AwaitReadAsync(pending, buffer, cancellationToken);
         }
 
         // Completed synchronously (data was already buffered): no state machine on this path.
@@ -156,7 +156,7 @@ internal sealed class ObservedReadStream : Stream
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer)
+    private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int read;
         try
@@ -165,7 +165,7 @@ internal sealed class ObservedReadStream : Stream
         }
         catch (Exception ex)
         {
-            _body.ThrowFailure(ex);
+            ThrowFailure(ex, cancellationToken);
             throw;
         }
 
@@ -194,6 +194,17 @@ internal sealed class ObservedReadStream : Stream
 
         _body.OnRead(read, chunk.IsEmpty ? default : chunk[..read]);
         return read;
+    }
+
+    /// <summary>Records a failed read and throws what the caller must see; returns for the caller's <c>throw;</c> when that is <paramref name="exception"/>.</summary>
+    private void ThrowFailure(Exception exception, CancellationToken cancellationToken)
+    {
+        var mapped = _body.MapReadFailure(exception, cancellationToken);
+        _body.ThrowFailure(mapped);
+        if (!ReferenceEquals(mapped, exception))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(mapped);
+        }
     }
 
     private void ReturnScratch()

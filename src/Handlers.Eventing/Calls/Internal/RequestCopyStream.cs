@@ -2,11 +2,12 @@ namespace Handlers.Eventing.Internal;
 
 /// <summary>
 /// The transport's request stream as the original content sees it: writes are sliced into pieces of at most
-/// <see cref="UploadProgressContent.SliceSize"/> bytes, each reported once the transport accepted it.
+/// <see cref="RequestBodyObserver.SliceSize"/> bytes, each reported to the <see cref="RequestBodyObserver"/> once the transport
+/// accepted it. The request-side twin of <see cref="ResponseCopyStream"/>.
 /// </summary>
-internal sealed class UploadProgressStream(Stream transport, UploadProgressContent content) : WriteOnlyStream(transport)
+internal sealed class RequestCopyStream(Stream transport, RequestBodyObserver observer) : WriteOnlyStream(transport)
 {
-    private readonly UploadProgressContent _content = content;
+    private readonly RequestBodyObserver _observer = observer;
 
     public override void Write(byte[] buffer, int offset, int count)
     {
@@ -18,9 +19,9 @@ internal sealed class UploadProgressStream(Stream transport, UploadProgressConte
     {
         while (!buffer.IsEmpty)
         {
-            var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
+            var slice = buffer[..Math.Min(buffer.Length, RequestBodyObserver.SliceSize)];
             Destination.Write(slice);
-            _content.Report(slice.Length);
+            _observer.OnWritten(slice.Length);
             buffer = buffer[slice.Length..];
         }
     }
@@ -36,9 +37,9 @@ internal sealed class UploadProgressStream(Stream transport, UploadProgressConte
     {
         while (!buffer.IsEmpty)
         {
-            var slice = buffer[..Math.Min(buffer.Length, UploadProgressContent.SliceSize)];
+            var slice = buffer[..Math.Min(buffer.Length, RequestBodyObserver.SliceSize)];
             await Destination.WriteAsync(slice, cancellationToken).ConfigureAwait(false);
-            _content.Report(slice.Length);
+            _observer.OnWritten(slice.Length);
             buffer = buffer[slice.Length..];
         }
     }

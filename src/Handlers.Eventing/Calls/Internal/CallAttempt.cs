@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// One attempt of a call, as the attempt-level handler sends it: its number and kind, when it started, the request content it
+/// wrapped for upload progress, and the observer of its response body. Its events go through the call.
+/// </summary>
+internal sealed class CallAttempt
+{
+    private readonly HttpRequestMessage _request;
+    private HttpContent? _originalContent;
+    private Exception? _listenerFault;
+
+    public CallAttempt(HttpCall call, HttpRequestMessage request, int number, HttpAttemptKind kind)
+    {
+        Call = call;
+        _request = request;
+        Number = number;
+        Kind = kind;
+        StartTimestamp = Stopwatch.GetTimestamp();
+    }
+
+    public HttpCall Call { get; }
+
+    /// <summary>Gets the attempt's number, from 1, in the order the attempts started.</summary>
+    public int Number { get; }
+
+    public HttpAttemptKind Kind { get; }
+
+    public long StartTimestamp { get; }
+
+    /// <summary>Gets the timestamp of the response headers, or 0 before they arrived.</summary>
+    public long HeadersTimestamp { get; private set; }
+
+    /// <summary>Gets the request body bytes handed to the transport, when upload progress is listened to.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>Gets the observer of the attempt's response body, once the headers arrived.</summary>
+    public ResponseBodyObserver? Body { get; private set; }
+
+    /// <summary>Wraps the request content to raise <see cref="HttpEvents.HttpUploadProgress"/>, when a listener wants it.</summary>
+    public void ObserveRequestContent()
+    {
+        var content = _request.Content;
+        if (content is not null && Call.HasListeners(HttpEvents.HttpUploadProgress))
+        {
+            _originalContent = content;
+            _request.Content = new ObservedRequestContent(content, new RequestBodyObserver(this, content.Headers.ContentLength));
+        }
+    }
+
+    /// <summary>Puts the caller's own content back on the request: observation never changes the request.</summary>
+    public void RestoreRequestContent()
+    {
+        if (_originalContent is not null && _request.Content is ObservedRequestContent observed)
+        {
+            _request.Content = _originalContent;
+            observed.Dispose();
+        }
+    }
+
+    /// <summary>Counts request body bytes handed to the transport and raises upload progress; throws a listener's exception.</summary>
+    public void OnBytesSent(long loaded, long? total)
+    {
+        BytesSent = loaded;
+        if (Call.RaiseUploadProgress(new HttpProgress(loaded, total, Number)) is { } failure)
+        {
+            // The transport may wrap what the content throws: remember the listener's own exception for OnSendFailed.
+            _listenerFault = failure;
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>
+    /// Reports that the send failed: raises <see cref="HttpEvents.HttpError"/> for a transport failure, then returns for the
+    /// handler's <c>throw;</c>, or throws the exception the attempt must throw instead (a listener's own exception).
+    /// </summary>
+    public void OnSendFailed(Exception exception)
+    {
+        var listenerFault = _listenerFault;
+        Call.OnAttemptFailed(this, listenerFault ?? exception);
+        if (listenerFault is not null)
+        {
+            ExceptionDispatchInfo.Throw(listenerFault);
+        }
+
+        if (exception is not OperationCanceledException && !Call.IsAborted
+            && Call.RaiseAttemptFailed(new HttpErrorEvent(exception, Call, Number)) is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+
+    /// <summary>
+    /// Takes the attempt's response: observes its body, raises <see cref="HttpEvents.HttpHeaders"/>, and completes a body
+    /// the response cannot have (HEAD, 1xx, 204, 304) at once. Throws a listener's exception.
+    /// </summary>
+    public HttpResponseMessage OnHeaders(HttpResponseMessage response)
+    {
+        HeadersTimestamp = Stopwatch.GetTimestamp();
+        var content = new ObservedResponseContent(response.Content, Call, this, ObservedResponseContent.HasNoBody(_request, response));
+        response.Content = content;
+        Body = content.Observer;
+        Call.OnAttemptHeaders(this, response);
+
+        var failure = Call.RaiseHeaders(new HttpHeadersEvent(response.StatusCode, response, Call, Number));
+        if (failure is null && content.Observer.Total == 0)
+        {
+            failure = content.Observer.CompleteEmpty();
+        }
+
+        if (failure is not null)
+        {
+            // The send throws the listener's exception; the body is faulted by it (no httpDone) and the response released.
+            content.Observer.FailByListener(failure);
+            response.Dispose();
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Handlers.Eventing.Internal;
+
+/// <summary>The phases of an <see cref="HttpCall"/>; see the state diagram in <c>HttpCall.Lifecycle.cs</c>.</summary>
+internal enum CallPhase
+{
+    /// <summary>Made (by <c>HttpCall.For</c> or <c>CreateCall</c>), not sent yet.</summary>
+    Created,
+
+    /// <summary>Sent: attempts run until the pipeline returns a response or fails.</summary>
+    Sending,
+
+    /// <summary>The response was returned to the caller; the call waits for the end of its body.</summary>
+    Receiving,
+
+    /// <summary>The end was decided: <see cref="HttpEvents.Success"/> or <see cref="HttpEvents.Error"/> is being raised.</summary>
+    Ended,
+
+    /// <summary><see cref="HttpCall.IsFinished"/>: <see cref="HttpEvents.Complete"/> is being raised or was raised.</summary>
+    Finished,
+}

@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Runtime.ExceptionServices;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// Observes one response body as its reader pulls it through <see cref="ObservedResponseContent"/>: raises the attempt's body
+/// events (<see cref="HttpEvents.HttpDownloadProgress"/>, <see cref="HttpEvents.HttpData"/>, <see cref="HttpEvents.HttpDone"/>,
+/// <see cref="HttpEvents.HttpError"/>) and reports to the call how the body closed. It never ends the call: the call decides.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The body closes exactly once: at its end (a 0-byte read, the Content-Length-th byte, or no body at all), on a failure, on
+/// disposal before the end, on abort, or when a listener throws. Reads come one at a time (a stream's contract);
+/// <see cref="Abort"/> may come from any thread.
+/// </para>
+/// <para>
+/// Methods that end in the call return the exception the caller's operation must throw (a listener exception, or the error
+/// the body closed with), or <see langword="null"/>: the one convention for "an exception to throw later" in this library.
+/// </para>
+/// </remarks>
+internal sealed class ResponseBodyObserver
+{
+    private readonly HttpCall _call;
+    private readonly CallAttempt? _attempt;
+    private readonly HttpContent _inner;
+    private long _loaded;
+    private int _closed;
+    private int _reading;
+    private int _aborted;
+    private Exception? _thrown;
+    private Stream? _stream;
+    private CancellationTokenSource? _readCancellation;
+    private CancellationToken _readCancellationFor;
+
+    /// <param name="call">The call.</param>
+    /// <param name="attempt">The attempt whose events this body raises, or <see langword="null"/> for a body that only reports its end.</param>
+    /// <param name="inner">The observed content; disposed on abort to release the connection.</param>
+    /// <param name="total">The body length: the Content-Length the reader sees, 0 for a response without a body, or null.</param>
+    public ResponseBodyObserver(HttpCall call, CallAttempt? attempt, HttpContent inner, long? total)
+    {
+        _call = call;
+        _attempt = attempt;
+        _inner = inner;
+        Total = total;
+    }
+
+    public HttpCall Call => _call;
+
+    public CallAttempt? Attempt => _attempt;
+
+    public long? Total { get; }
+
+    /// <summary>Gets or sets how the body closed, as the call recorded it (under the call's lock).</summary>
+    public BodyEnd? ReportedEnd { get; set; }
+
+    /// <summary>Gets or sets the error the body closed with, as the call recorded it.</summary>
+    public Exception? ReportedError { get; set; }
+
+    /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
+    public bool WantsChunks => _attempt is not null && _call.HasListeners(HttpEvents.HttpData);
+
+    /// <summary>Records the stream the reader reads from, so that <see cref="Abort"/> can dispose it.</summary>
+    public void SetStream(Stream stream) => Volatile.Write(ref _stream, stream);
+
+    /// <summary>Starts a read or a copy; throws when the body was aborted or faulted by a listener.</summary>
+    public void EnterRead()
+    {
+        ThrowIfFaulted();
+
+        // Plain volatile writes on the per-chunk path: Abort() pays for the ordering instead (see Abort).
+        Volatile.Write(ref _reading, 1);
+    }
+
+    /// <summary>
+    /// Returns the token to pass to the inner read: the caller's, linked with one that <see cref="Abort"/> cancels, so that a
+    /// pending read ends at once rather than after the transport's drain timeout. One source per body and caller token.
+    /// </summary>
+    public CancellationToken ReadToken(CancellationToken callerToken)
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return callerToken;
+        }
+
+        var source = _readCancellation;
+        if (source is null || callerToken != _readCancellationFor)
+        {
+            var previous = source;
+            source = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(callerToken) : new CancellationTokenSource();
+            _readCancellationFor = callerToken;
+            Volatile.Write(ref _readCancellation, source);
+            previous?.Dispose();
+            if (Volatile.Read(ref _aborted) != 0)
+            {
+                source.Cancel();
+            }
+        }
+
+        return source.Token;
+    }
+
+    /// <summary>
+    /// Returns the exception a failed read throws as the caller would have seen it: a cancellation by the caller's token
+    /// carries that token, not the linked one <see cref="ReadToken"/> passed to the transport.
+    /// </summary>
+    public Exception MapReadFailure(Exception exception, CancellationToken callerToken)
+    {
+        if (exception is OperationCanceledException canceled && callerToken.IsCancellationRequested
+            && Volatile.Read(ref _aborted) == 0 && canceled.CancellationToken != callerToken)
+        {
+            return canceled is TaskCanceledException
+                ? new TaskCanceledException(canceled.Message, canceled.InnerException, callerToken)
+                : new OperationCanceledException(canceled.Message, canceled.InnerException, callerToken);
+        }
+
+        return exception;
+    }
+
+    /// <summary>Throws the exception the body closed with, so that using it after that throws the call's error.</summary>
+    /// <remarks>An abort that is still closing the body (its exception not recorded yet) throws the abort exception.</remarks>
+    public void ThrowIfFaulted()
+    {
+        if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
+        {
+            ExceptionDispatchInfo.Throw(thrown);
+        }
+    }
+
+    /// <summary>
+    /// Records a failed read or copy and throws what the caller must see instead of <paramref name="exception"/>; returns when
+    /// that is <paramref name="exception"/> itself, for the caller's <c>throw;</c>.
+    /// </summary>
+    public void ThrowFailure(Exception exception)
+    {
+        var toThrow = OnFailure(exception);
+        if (!ReferenceEquals(toThrow, exception))
+        {
+            ExceptionDispatchInfo.Throw(toThrow);
+        }
+    }
+
+    /// <summary>
+    /// Completes a read that delivered <paramref name="count"/> bytes (0 at the end); <paramref name="chunk"/> holds them when a
+    /// listener wants the bytes. Throws a listener's exception, the abort exception, or an error of the call's end.
+    /// </summary>
+    public void OnRead(int count, ReadOnlyMemory<byte> chunk)
+    {
+        Exception? toThrow = null;
+        if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _aborted) == 0)
+        {
+            toThrow = count > 0 ? OnChunk(count, chunk) : Complete();
+        }
+
+        Volatile.Write(ref _reading, 0);
+        if (toThrow is null && Volatile.Read(ref _aborted) != 0)
+        {
+            toThrow = CloseAborted();
+        }
+
+        if (toThrow is not null)
+        {
+            ExceptionDispatchInfo.Throw(toThrow);
+        }
+    }
+
+    /// <summary>Completes a copy that ran to its end.</summary>
+    public void OnCopied() => OnRead(0, default);
+
+    /// <summary>Completes, at the headers, a body that has nothing to read (no body, or Content-Length 0).</summary>
+    /// <returns>A listener exception of <see cref="HttpEvents.HttpDone"/> or the progress event, or <see langword="null"/>.</returns>
+    public Exception? CompleteEmpty() => Complete();
+
+    /// <summary>Records the disposal of the content or stream: before the end, the caller abandoned the body.</summary>
+    /// <returns>A listener exception to throw from the disposal, or <see langword="null"/>.</returns>
+    public Exception? OnDisposed()
+    {
+        if (Volatile.Read(ref _closed) != 0 || Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return null;
+        }
+
+        var total = Total is { } known ? known.ToString(CultureInfo.InvariantCulture) : "an unknown number of";
+        var abandoned = new HttpCallAbandonedException(
+            $"The response body was disposed after {_loaded} of {total} bytes, before it was read to the end. " +
+            "Read the body to its end (or use the default HttpCompletionOption.ResponseContentRead) to end the call in success.");
+        _thrown = abandoned;
+        DisposeReadCancellation();
+        return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
+    }
+
+    /// <summary>Aborts the body: closes it now when no read is pending, otherwise cancels the pending read, whose reader closes it.</summary>
+    /// <returns>A listener exception of the call's end to throw from <see cref="HttpCall.Abort"/>, or <see langword="null"/>.</returns>
+    public Exception? Abort()
+    {
+        Interlocked.Exchange(ref _aborted, 1);
+
+        // An asymmetric Dekker: readers write _reading then read _aborted with plain volatile accesses (no fence per chunk);
+        // the rare abort flushes every core's store buffer before it reads _reading, so at least one side sees the other.
+        // Both may act; closing is arbitrated by _closed.
+        Interlocked.MemoryBarrierProcessWide();
+        Exception? result = null;
+        if (Volatile.Read(ref _reading) == 0)
+        {
+            result = CloseAborted();
+            if (ReferenceEquals(result, _call.AbortException))
+            {
+                result = null;
+            }
+        }
+
+        try
+        {
+            Volatile.Read(ref _readCancellation)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The read ended meanwhile and released its source.
+        }
+
+        DisposeInner();
+        return result;
+    }
+
+    /// <summary>
+    /// Faults the body because a listener threw (in a chunk event, or in <see cref="HttpEvents.HttpHeaders"/> before the body
+    /// was read): it closes without <see cref="HttpEvents.HttpDone"/>, and the call ends with the listener's exception.
+    /// Returns that exception, for the operation that raised the event to throw.
+    /// </summary>
+    public Exception FailByListener(Exception listenerException)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return listenerException;
+        }
+
+        _thrown = listenerException;
+        if (_call.OnBodyClosed(this, BodyEnd.ListenerFault, listenerException) is { } endFailure
+            && !ReferenceEquals(endFailure, listenerException))
+        {
+            _call.ReportSuppressed(HttpEvents.Complete, endFailure);
+        }
+
+        DisposeInner();
+        return listenerException;
+    }
+
+    /// <summary>Gets the exception a closed body throws: what it closed with, or the abort exception while an abort is closing it.</summary>
+    private Exception? ClosedError => _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null);
+
+    /// <summary>
+    /// Records a failed read: raises <see cref="HttpEvents.HttpError"/> for a transport failure (not for cancellation or
+    /// abort) and reports the failure. Returns the exception the read must throw.
+    /// </summary>
+    private Exception OnFailure(Exception exception)
+    {
+        Volatile.Write(ref _reading, 0);
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return ClosedError ?? exception;
+        }
+
+        DisposeReadCancellation();
+        Exception error;
+        Exception? listenerException = null;
+        if (Volatile.Read(ref _aborted) != 0)
+        {
+            error = _call.AbortException!;
+        }
+        else
+        {
+            error = exception;
+            if (_attempt is not null && exception is not OperationCanceledException)
+            {
+                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(exception, _call, _attempt.Number));
+            }
+        }
+
+        var endFailure = _call.OnBodyClosed(this, BodyEnd.Failed, listenerException ?? error);
+        var result = listenerException ?? endFailure ?? error;
+        _thrown = result;
+        return result;
+    }
+
+    private Exception? OnChunk(int count, ReadOnlyMemory<byte> chunk)
+    {
+        var loaded = _loaded += count;
+        _call.Response.BytesReceived = loaded;
+        if (_attempt is not null
+            && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk.Length == count ? chunk : default) is { } failure)
+        {
+            return FailByListener(failure);
+        }
+
+        // The Content-Length-th byte ends the body: no further read is needed (principle 3).
+        return loaded >= Total ? Complete() : null;
+    }
+
+    private Exception? Complete()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return null;
+        }
+
+        DisposeReadCancellation();
+        Exception? failure = null;
+        if (_attempt is not null)
+        {
+            failure = _call.RaiseBodyDone(_attempt, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
+        }
+
+        var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);
+        var result = failure ?? endFailure;
+        _thrown = result;
+        return result;
+    }
+
+    private Exception? CloseAborted()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return null;
+        }
+
+        var aborted = _call.AbortException!;
+        var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;
+        _thrown = result;
+        return result;
+    }
+
+    private void DisposeReadCancellation()
+    {
+        if (Interlocked.Exchange(ref _readCancellation, null) is { } source)
+        {
+            source.Dispose();
+        }
+    }
+
+    private void DisposeInner()
+    {
+        try
+        {
+            Volatile.Read(ref _stream)?.Dispose();
+            _inner.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Best effort: disposal only releases the connection.
+        }
+    }
+}

@@ -1,0 +1,64 @@
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The attempt-level part of eventing, innermost in the pipeline (next to the primary handler): starts an attempt of the
+/// request's call, observes its request body and its response, and reports a failed send. Every retry or hedged attempt
+/// that a handler above it makes passes through it again.
+/// </summary>
+internal sealed class AttemptHandler : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted)
+        {
+            // No call-level handler started a call for this request: there is nothing to report to.
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var attempt = call.BeginAttempt(request);
+        HttpResponseMessage response;
+        try
+        {
+            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            attempt.OnSendFailed(ex);
+            throw;
+        }
+        finally
+        {
+            attempt.RestoreRequestContent();
+        }
+
+        return attempt.OnHeaders(response);
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted)
+        {
+            return base.Send(request, cancellationToken);
+        }
+
+        var attempt = call.BeginAttempt(request);
+        HttpResponseMessage response;
+        try
+        {
+            response = base.Send(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            attempt.OnSendFailed(ex);
+            throw;
+        }
+        finally
+        {
+            attempt.RestoreRequestContent();
+        }
+
+        return attempt.OnHeaders(response);
+    }
+}
