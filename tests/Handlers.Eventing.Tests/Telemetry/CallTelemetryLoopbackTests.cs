@@ -99,6 +99,53 @@ public sealed class CallTelemetryLoopbackTests
         Assert.False(duration.Tags.ContainsKey("http.response.status_code"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Call_TruncatedBody_ActivityStopsAtTheFailedReadWithResponseEnded(bool copyTo)
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        using var response = await client.GetAsync(new Uri(server.TruncatingAddress, "5000?send=1200"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var call = Assert.Single(capture.CallActivities);
+        Assert.False(call.IsStopped);
+
+        if (copyTo)
+        {
+            // HttpContent.CopyToAsync wraps the body's HttpIOException in an HttpRequestException.
+            await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.CopyToAsync(Stream.Null).WithTimeout());
+        }
+        else
+        {
+            var stream = await response.Content.ReadAsStreamAsync();
+            await Assert.ThrowsAsync<HttpIOException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        }
+
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal("response_ended", call.GetTagItem("error.type"));
+        Assert.Equal(1200L, call.GetTagItem("http.response.body.size"));
+        Assert.Equal(200, call.GetTagItem("http.response.status_code"));
+        Assert.Equal(1200d, Assert.Single(capture.Of("http.client.response.body.size")).Value);
+    }
+
+    [Fact]
+    public async Task Call_HttpClientTimeoutBeforeHeaders_ActivityStopsWithTaskCanceledException()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler())) { Timeout = TimeSpan.FromMilliseconds(200) };
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => client.GetAsync(server.Url("hang")).WithTimeout());
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal("System.Threading.Tasks.TaskCanceledException", call.GetTagItem("error.type"));
+        Assert.Null(call.GetTagItem("http.response.status_code"));
+    }
+
     [Fact]
     public async Task Call_CanceledMidBody_ActivityStopsWithTheCancellationTypeAsErrorType()
     {
@@ -120,6 +167,7 @@ public sealed class CallTelemetryLoopbackTests
         await capture.StoppedAsync(call);
         Assert.Equal(ActivityStatusCode.Error, call.Status);
         Assert.Equal(canceled.GetType().FullName, call.GetTagItem("error.type"));
+        Assert.Equal("System.Threading.Tasks.TaskCanceledException", call.GetTagItem("error.type"));
         Assert.Equal(1000L, call.GetTagItem("http.response.body.size"));
     }
 

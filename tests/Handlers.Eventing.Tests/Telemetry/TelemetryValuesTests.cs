@@ -34,6 +34,8 @@ public sealed class TelemetryValuesTests
         Assert.Equal("name_resolution_error", TelemetryValues.ErrorType(new HttpRequestException(HttpRequestError.NameResolutionError), null));
         Assert.Equal("System.Net.Http.HttpRequestException", TelemetryValues.ErrorType(new HttpRequestException("other"), null));
         Assert.Equal("System.Net.Http.HttpIOException", TelemetryValues.ErrorType(new HttpIOException(HttpRequestError.Unknown), HttpStatusCode.OK));
+        Assert.Equal("response_ended", TelemetryValues.ErrorType(new HttpIOException(HttpRequestError.ResponseEnded), HttpStatusCode.OK));
+        Assert.Equal("response_ended", TelemetryValues.ErrorType(new HttpRequestException("Error while copying content to a stream.", new HttpIOException(HttpRequestError.ResponseEnded)), HttpStatusCode.OK));
         Assert.Equal("System.Threading.Tasks.TaskCanceledException", TelemetryValues.ErrorType(new TaskCanceledException(), HttpStatusCode.OK));
         Assert.Equal("System.OperationCanceledException", TelemetryValues.ErrorType(new OperationCanceledException("aborted"), null));
         Assert.Equal("Handlers.Eventing.HttpCallAbandonedException", TelemetryValues.ErrorType(new HttpCallAbandonedException("abandoned"), HttpStatusCode.OK));

@@ -45,7 +45,7 @@ internal static class TelemetryValues
     /// A call that failed because of its status (the call's own <see cref="HttpRequestException"/> carrying the returned
     /// status) reports the status code as a string, as the conventions ask. A transport failure reports the runtime's
     /// <see cref="HttpRequestError"/> value in snake case (<c>connection_error</c>, <c>response_ended</c>, ...), as the
-    /// runtime's own activity and metrics do. Anything else, cancellation, timeout and <see cref="HttpCall.Abort"/>
+    /// runtime's own activity and metrics do, also when it failed the body (<see cref="HttpIOException"/>). Anything else, cancellation, timeout and <see cref="HttpCall.Abort"/>
     /// included, reports the exception's full type name (<c>System.Threading.Tasks.TaskCanceledException</c>,
     /// <c>System.OperationCanceledException</c>, <c>Handlers.Eventing.HttpCallAbandonedException</c>, ...).
     /// </remarks>
@@ -62,7 +62,13 @@ internal static class TelemetryValues
             return StatusString((int)status);
         }
 
-        return (error as HttpRequestException)?.HttpRequestError switch
+        var category = Category(error);
+        if (category == HttpRequestError.Unknown && error is HttpRequestException { InnerException: { } inner })
+        {
+            category = Category(inner); // HttpContent.CopyToAsync and buffering wrap the body's failure
+        }
+
+        return category switch
         {
             HttpRequestError.NameResolutionError => "name_resolution_error",
             HttpRequestError.ConnectionError => "connection_error",
@@ -78,6 +84,13 @@ internal static class TelemetryValues
             _ => error.GetType().FullName ?? error.GetType().Name,
         };
     }
+
+    private static HttpRequestError Category(Exception error) => error switch
+    {
+        HttpRequestException request => request.HttpRequestError,
+        HttpIOException io => io.HttpRequestError, // a body that failed mid-way: the runtime's activity had ended by then
+        _ => HttpRequestError.Unknown,
+    };
 
     /// <summary>Returns <paramref name="value"/> boxed, from a cache for the small values status codes and most ports take.</summary>
     public static object Box(int value)
