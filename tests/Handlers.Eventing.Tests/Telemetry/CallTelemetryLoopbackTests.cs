@@ -60,6 +60,25 @@ public sealed class CallTelemetryLoopbackTests
     }
 
     [Fact]
+    public async Task Call_Upload_ReportsTheRequestBodySize()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+
+        using var response = await client.PostAsync(server.Url("upload"), new ByteArrayContent(new byte[7000])).WithTimeout();
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal("POST", call.GetTagItem("http.request.method"));
+        Assert.Equal(7000L, call.GetTagItem("http.request.body.size"));
+        Assert.Equal(4L, call.GetTagItem("http.response.body.size"));
+        var size = Assert.Single(capture.Of("http.client.request.body.size"));
+        Assert.Equal(7000d, size.Value);
+        Assert.Equal("POST", size.Tags["http.request.method"]);
+    }
+
+    [Fact]
     public async Task Call_ErrorStatus_ActivityErrorWithTheStatusAsErrorType()
     {
         var server = await LoopbackServer.Shared;

@@ -303,6 +303,34 @@ public sealed class CallTelemetryTests
         Assert.Equal(0, Assert.Single(capture.Of("http.client.request.body.size")).Value);
     }
 
+    [Fact]
+    public void OnCallEnded_UploadOfUndeclaredLengthNobodyCounted_ReportsNoRequestBodySize()
+    {
+        using var capture = new TelemetryCapture();
+        var call = NewCall(content: new StreamContent(new Infrastructure.GeneratingStream(5000)));
+        var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
+
+        End(observer, call, HttpStatusCode.OK, error: null, received: 2);
+
+        Assert.Null(observer.Activity!.GetTagItem("http.request.body.size"));
+        Assert.Empty(capture.Of("http.client.request.body.size"));
+        Assert.Single(capture.Of("http.client.response.body.size"));
+    }
+
+    [Fact]
+    public void OnCallEnded_UploadCounted_ReportsTheBytesHandedToTheTransport()
+    {
+        using var capture = new TelemetryCapture();
+        var call = NewCall(content: new StreamContent(new Infrastructure.GeneratingStream(5000)));
+        var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
+        call.Response.BytesSent = 5000;
+
+        End(observer, call, HttpStatusCode.OK, error: null, received: 2);
+
+        Assert.Equal(5000L, observer.Activity!.GetTagItem("http.request.body.size"));
+        Assert.Equal(5000d, Assert.Single(capture.Of("http.client.request.body.size")).Value);
+    }
+
     private static HttpCall NewCall(HttpContent? content = null)
     {
         var call = HttpCall.For(new HttpRequestMessage(HttpMethod.Get, Url) { Content = content });

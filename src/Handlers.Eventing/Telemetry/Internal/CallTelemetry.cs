@@ -173,7 +173,11 @@ internal sealed class CallTelemetry : CallObserver
                     SetTimings(activity, timings);
                 }
 
-                activity.SetTag(TelemetryNames.RequestBodySize, requestBodySize);
+                if (requestBodySize is { } size)
+                {
+                    activity.SetTag(TelemetryNames.RequestBodySize, size);
+                }
+
                 activity.SetTag(TelemetryNames.ResponseBodySize, response.BytesReceived);
                 if (errorType is not null)
                 {
@@ -241,18 +245,19 @@ internal sealed class CallTelemetry : CallObserver
         _ => version.ToString(),
     };
 
-    // The bytes handed to the transport when the upload was counted, else the declared length; 0 without a body.
-    private long RequestBodySize(HttpCallResponse response)
+    // The bytes handed to the transport when the upload was counted (someone listens to upload progress), else the declared
+    // length; 0 without a body; unknown (not reported) for a body of undeclared length that nobody counted.
+    private long? RequestBodySize(HttpCallResponse response)
     {
         if (response.BytesSent > 0)
         {
             return response.BytesSent;
         }
 
-        return _call.Request.Content?.Headers.ContentLength ?? 0;
+        return _call.Request.Content is { } content ? content.Headers.ContentLength : 0;
     }
 
-    private void Record(HttpCallResponse response, string? errorType, long requestBodySize)
+    private void Record(HttpCallResponse response, string? errorType, long? requestBodySize)
     {
         var tags = new TagList
         {
@@ -275,9 +280,9 @@ internal sealed class CallTelemetry : CallObserver
             tags.Add(TelemetryNames.ErrorType, errorType);
         }
 
-        if (EventingDiagnostics.RequestBodySize.Enabled)
+        if (requestBodySize is { } size && EventingDiagnostics.RequestBodySize.Enabled)
         {
-            EventingDiagnostics.RequestBodySize.Record(requestBodySize, tags);
+            EventingDiagnostics.RequestBodySize.Record(size, tags);
         }
 
         if (EventingDiagnostics.ResponseBodySize.Enabled)
