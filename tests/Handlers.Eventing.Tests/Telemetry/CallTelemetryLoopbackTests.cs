@@ -60,6 +60,21 @@ public sealed class CallTelemetryLoopbackTests
     }
 
     [Fact]
+    public async Task Call_EmptyBody_ActivityStopsBeforeSendAsyncReturns()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+
+        using var response = await client.GetAsync(server.Url("bytes/0"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+
+        var call = Assert.Single(capture.CallActivities);
+        Assert.True(call.IsStopped, "a response without a body ends the call at its headers");
+        Assert.Equal(0L, call.GetTagItem("http.response.body.size"));
+        Assert.Equal(["handlers.eventing.headers", "handlers.eventing.body.end"], call.Events.Select(e => e.Name));
+    }
+
+    [Fact]
     public async Task Call_Upload_ReportsTheRequestBodySize()
     {
         var server = await LoopbackServer.Shared;
@@ -88,7 +103,7 @@ public sealed class CallTelemetryLoopbackTests
         using var response = await client.GetAsync(server.Url("status/503?body=busy")).WithTimeout();
 
         var call = Assert.Single(capture.CallActivities);
-        await capture.StoppedAsync(call);
+        Assert.True(call.IsStopped, "GetAsync buffers the body: the call ended before it returned");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(ActivityStatusCode.Error, call.Status);
         Assert.Equal("503", call.GetTagItem("error.type"));
@@ -98,6 +113,23 @@ public sealed class CallTelemetryLoopbackTests
         Assert.Equal(4d, size.Value);
         Assert.Equal("503", size.Tags["error.type"]);
         Assert.Equal(503, size.Tags["http.response.status_code"]);
+    }
+
+    [Fact]
+    public async Task GetStringAsync_ErrorStatus_ActivityStopsAtTheUnreadDisposalWithTheStatusAsErrorType()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture();
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetStringAsync(server.Url("bytes/50000?status=503")).WithTimeout());
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal(ActivityStatusCode.Error, call.Status);
+        Assert.Equal("503", call.GetTagItem("error.type"));
+        Assert.DoesNotContain("handlers.eventing.body.end", call.Events.Select(e => e.Name));
+        Assert.True((long)call.GetTagItem("http.response.body.size")! < 50000);
     }
 
     [Fact]
@@ -247,6 +279,9 @@ public sealed class CallTelemetryLoopbackTests
         Assert.Equal(2, call.GetTagItem("http.request.resend_count"));
         Assert.Equal(200, call.GetTagItem("http.response.status_code"));
         Assert.Equal(ActivityStatusCode.Unset, call.Status);
+        Assert.Equal(
+            ["headers 1", "retry 2", "headers 2", "retry 3", "headers 3", "body.end 3"],
+            call.Events.Select(e => $"{e.Name["handlers.eventing.".Length..]} {e.Tags.First(t => t.Key == "handlers.eventing.attempt").Value}"));
         var retries = call.Events.Where(e => e.Name == "handlers.eventing.retry").ToList();
         Assert.Equal([2, 3], retries.Select(e => e.Tags.First(t => t.Key == "handlers.eventing.attempt").Value));
         Assert.All(retries, e => Assert.Equal("retry", e.Tags.First(t => t.Key == "handlers.eventing.attempt.kind").Value));

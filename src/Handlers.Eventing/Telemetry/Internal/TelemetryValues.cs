@@ -16,7 +16,7 @@ internal static class TelemetryValues
     private static readonly string?[] s_statusStrings = new string?[1000];
 
     /// <summary>
-    /// Returns the conventions' name of <paramref name="method"/> (the nine methods of RFC 9110 and PATCH, upper case) or
+    /// Returns the conventions' name of <paramref name="method"/> (the eight methods of RFC 9110 and PATCH, upper case) or
     /// <see cref="OtherMethod"/>; <paramref name="known"/> tells which, so the original goes to <c>http.request.method_original</c>.
     /// </summary>
     public static string Method(HttpMethod method, out bool known)
