@@ -11,102 +11,17 @@ public sealed partial class HttpCall
 
     internal bool HasListeners(EventKey eventKey) => ListenerCount(eventKey) > 0;
 
-    internal Exception? RaiseRetry(HttpRetryEvent retry)
-    {
-        var locked = _gate.Enter();
-        try
-        {
-            if (_observers is { } observers)
-            {
-                foreach (var observer in observers)
-                {
-                    try
-                    {
-                        observer.OnRetry(retry);
-                    }
-                    catch (Exception ex)
-                    {
-                        Report(HttpEvents.Retry, ex);
-                    }
-                }
-            }
+    internal Exception? RaiseRetry(HttpRetryEvent retry) =>
+        Raise(HttpEvents.Retry, retry, static (observer, args) => observer.OnRetry(args));
 
-            return RaiseToListeners(HttpEvents.Retry, retry);
-        }
-        finally
-        {
-            _gate.Exit(locked);
-        }
-    }
+    internal Exception? RaiseUploadProgress(HttpProgress progress) =>
+        Raise(HttpEvents.HttpUploadProgress, progress, notify: null);
 
-    internal Exception? RaiseUploadProgress(HttpProgress progress)
-    {
-        var locked = _gate.Enter();
-        try
-        {
-            return RaiseToListeners(HttpEvents.HttpUploadProgress, progress);
-        }
-        finally
-        {
-            _gate.Exit(locked);
-        }
-    }
+    internal Exception? RaiseHeaders(HttpHeadersEvent headers) =>
+        Raise(HttpEvents.HttpHeaders, headers, static (observer, args) => observer.OnHeaders(args));
 
-    internal Exception? RaiseHeaders(HttpHeadersEvent headers)
-    {
-        var locked = _gate.Enter();
-        try
-        {
-            if (_observers is { } observers)
-            {
-                foreach (var observer in observers)
-                {
-                    try
-                    {
-                        observer.OnHeaders(headers);
-                    }
-                    catch (Exception ex)
-                    {
-                        Report(HttpEvents.HttpHeaders, ex);
-                    }
-                }
-            }
-
-            return RaiseToListeners(HttpEvents.HttpHeaders, headers);
-        }
-        finally
-        {
-            _gate.Exit(locked);
-        }
-    }
-
-    internal Exception? RaiseAttemptFailed(HttpErrorEvent error)
-    {
-        var locked = _gate.Enter();
-        try
-        {
-            if (_observers is { } observers)
-            {
-                foreach (var observer in observers)
-                {
-                    try
-                    {
-                        observer.OnAttemptFailed(error);
-                    }
-                    catch (Exception ex)
-                    {
-                        Report(HttpEvents.HttpError, ex);
-                    }
-                }
-            }
-
-            return RaiseToListeners(HttpEvents.HttpError, error);
-        }
-        finally
-        {
-            _gate.Exit(locked);
-        }
-    }
+    internal Exception? RaiseAttemptFailed(HttpErrorEvent error) =>
+        Raise(HttpEvents.HttpError, error, static (observer, args) => observer.OnAttemptFailed(args));
 
     /// <summary>Raises the events of one body chunk: <see cref="HttpEvents.HttpDownloadProgress"/> (which counts it), then <see cref="HttpEvents.HttpData"/>.</summary>
     /// <param name="progress">The progress including the chunk.</param>
@@ -148,21 +63,7 @@ public sealed partial class HttpCall
                 return failure;
             }
 
-            if (_observers is { } observers)
-            {
-                foreach (var observer in observers)
-                {
-                    try
-                    {
-                        observer.OnBodyEnded(Response);
-                    }
-                    catch (Exception ex)
-                    {
-                        Report(HttpEvents.HttpDone, ex);
-                    }
-                }
-            }
-
+            Notify(HttpEvents.HttpDone, Response, static (observer, response) => observer.OnBodyEnded(response));
             return RaiseToListeners(HttpEvents.HttpDone, Response);
         }
         finally
@@ -177,20 +78,45 @@ public sealed partial class HttpCall
     /// <inheritdoc/>
     private protected override void OnSuppressedListenerException(EventKey key, Exception exception) => Report(key, exception);
 
-    private void NotifyCallEnded()
+    private void NotifyCallEnded() =>
+        Notify(HttpEvents.Complete, Response, static (observer, response) => observer.OnCallEnded(response));
+
+    /// <summary>Raises one event: the observers (through <paramref name="notify"/>), then the listeners, under the gate.</summary>
+    private Exception? Raise<TArgs>(EventKey<TArgs> eventKey, TArgs args, Action<CallObserver, TArgs>? notify)
     {
-        if (_observers is { } observers)
+        var locked = _gate.Enter();
+        try
         {
-            foreach (var observer in observers)
+            if (notify is not null)
             {
-                try
-                {
-                    observer.OnCallEnded(Response);
-                }
-                catch (Exception ex)
-                {
-                    Report(HttpEvents.Complete, ex);
-                }
+                Notify(eventKey, args, notify);
+            }
+
+            return RaiseToListeners(eventKey, args);
+        }
+        finally
+        {
+            _gate.Exit(locked);
+        }
+    }
+
+    /// <summary>Tells every observer; an observer that throws is reported like an isolated listener and never fails the call.</summary>
+    private void Notify<TArgs>(EventKey eventKey, TArgs args, Action<CallObserver, TArgs> notify)
+    {
+        if (_observers is not { } observers)
+        {
+            return;
+        }
+
+        foreach (var observer in observers)
+        {
+            try
+            {
+                notify(observer, args);
+            }
+            catch (Exception ex)
+            {
+                Report(eventKey, ex);
             }
         }
     }

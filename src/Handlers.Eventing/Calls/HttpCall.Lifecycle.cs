@@ -148,7 +148,8 @@ public sealed partial class HttpCall
     /// Starts an attempt: numbers it, raises <see cref="HttpEvents.Retry"/> for every attempt after the first (unless a retry
     /// strategy announced it, <see cref="ReportAttemptDecided"/>), and wraps its request content for upload progress.
     /// </summary>
-    internal CallAttempt BeginAttempt(HttpRequestMessage request)
+    /// <returns>The attempt, or <see langword="null"/> when the call already ended (a handler re-sent its request after the end).</returns>
+    internal CallAttempt? BeginAttempt(HttpRequestMessage request)
     {
         int number;
         bool overlaps;
@@ -158,6 +159,11 @@ public sealed partial class HttpCall
         Exception? previousError;
         lock (SyncRoot)
         {
+            if (Phase >= CallPhase.Ended)
+            {
+                return null;
+            }
+
             number = ++_attemptCount;
             overlaps = _sendsInFlight > 0;
             _sendsInFlight++;
@@ -227,17 +233,23 @@ public sealed partial class HttpCall
     /// <summary>Records that an attempt's response headers arrived: its send ended.</summary>
     internal void OnAttemptHeaders(CallAttempt attempt, HttpResponseMessage response)
     {
+        bool returned;
         lock (SyncRoot)
         {
             _sendsInFlight--;
             _lastStatus = response.StatusCode;
             _lastError = null;
+            returned = _returned is not null;
         }
 
-        // The running view of the response (AWS fills it in as the call runs); OnResponse sets the returned attempt's.
-        Response.HttpResponse = response;
-        Response.StatusCode = response.StatusCode;
-        Response.SetHeaders(attempt.HeadersTimestamp);
+        if (!returned)
+        {
+            // The running view of the response (AWS fills it in as the call runs), until OnResponse sets the returned attempt's:
+            // a hedged attempt that answers after the winner does not overwrite it.
+            Response.HttpResponse = response;
+            Response.StatusCode = response.StatusCode;
+            Response.SetHeaders(attempt.HeadersTimestamp);
+        }
     }
 
     /// <summary>Records that an attempt's send failed.</summary>

@@ -10,13 +10,12 @@ internal sealed class AttemptHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted)
+        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted || call.BeginAttempt(request) is not { } attempt)
         {
-            // No call-level handler started a call for this request: there is nothing to report to.
+            // No call-level handler started a call for this request, or the call already ended: nothing to report to.
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var attempt = call.BeginAttempt(request);
         HttpResponseMessage response;
         try
         {
@@ -38,12 +37,11 @@ internal sealed class AttemptHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted)
+        if (!HttpCall.TryGet(request, out var call) || !call.IsStarted || call.BeginAttempt(request) is not { } attempt)
         {
             return base.Send(request, cancellationToken);
         }
 
-        var attempt = call.BeginAttempt(request);
         HttpResponseMessage response;
         try
         {
