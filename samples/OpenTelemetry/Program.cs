@@ -1,5 +1,5 @@
-// The call's span and metrics in OpenTelemetry, ending at the last byte: a 4 MiB download paced at 8 MiB/s takes about
-// half a second, and so does the Handlers.Eventing span; the runtime's System.Net.Http span under it ends at the headers.
+// The call's span and metrics in OpenTelemetry, ending at the last byte: the Handlers.Eventing span of a 4 MiB download
+// paced at 8 MiB/s covers the half second of the body; the runtime's System.Net.Http span under it ends at the headers.
 // Exported to the console; the two lines a user adds are marked.
 //
 //   dotnet run --project samples/OpenTelemetry
