@@ -291,6 +291,35 @@ public sealed class CallTelemetryLoopbackTests
     }
 
     [Fact]
+    public async Task Call_HedgedWithAnAnnouncedDelay_OneCallActivityParentOfBothAttemptsWithAHedgeEvent()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(runtime: true);
+        var services = new ServiceCollection();
+        services.AddHttpClient("hedged").AddHttpMessageHandler(() => new AnnouncedHedgingHandler()).AddEventing();
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("hedged");
+
+        using var response = await client.GetAsync(server.Url("bytes/3000"), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var call = Assert.Single(capture.CallActivities);
+        Assert.False(call.IsStopped, "the loser's disposal does not end the call");
+        await response.Content.CopyToAsync(Stream.Null).WithTimeout();
+
+        await capture.StoppedAsync(call);
+        Assert.Equal(2, capture.RuntimeActivities.Count);
+        Assert.All(capture.RuntimeActivities, attempt => Assert.Same(call, attempt.Parent));
+        var hedge = Assert.Single(call.Events, e => e.Name == "handlers.eventing.retry");
+        var tags = hedge.Tags.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("hedge", tags["handlers.eventing.attempt.kind"]);
+        Assert.Equal(2, tags["handlers.eventing.attempt"]);
+        Assert.Equal(0.25, tags["handlers.eventing.retry.delay"]);
+        Assert.Equal(1, call.GetTagItem("http.request.resend_count"));
+        Assert.Equal(2, Assert.Single(call.Events, e => e.Name == "handlers.eventing.body.end").Tags.First(t => t.Key == "handlers.eventing.attempt").Value);
+        Assert.Equal(ActivityStatusCode.Unset, call.Status);
+        Assert.Single(capture.Of("handlers.eventing.call.duration"));
+    }
+
+    [Fact]
     public async Task Send_Synchronous_CallActivityIsParentOfTheAttempt()
     {
         var server = await LoopbackServer.Shared;
@@ -324,5 +353,33 @@ public sealed class CallTelemetryLoopbackTests
         Assert.Null(Activity.Current);
         Assert.Single(capture.Of(TelemetryCapture.RuntimeSourceName, "http.client.request.duration"));
         Assert.Empty(capture.Of("handlers.eventing.call.duration"));
+    }
+
+    /// <summary>
+    /// Hedging as a strategy reports it: announces a hedged attempt with its delay, sends two attempts on copies of the request
+    /// (options included), keeps the second and disposes the first unread.
+    /// </summary>
+    private sealed class AnnouncedHedgingHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var first = base.SendAsync(Copy(request), cancellationToken);
+            HttpCall.For(request).ReportAttemptDecided(HttpAttemptKind.Hedge, TimeSpan.FromMilliseconds(250), previousError: null, previousStatusCode: null);
+            var second = base.SendAsync(Copy(request), cancellationToken);
+            var responses = await Task.WhenAll(first, second);
+            responses[0].Dispose();
+            return responses[1];
+        }
+
+        private static HttpRequestMessage Copy(HttpRequestMessage request)
+        {
+            var copy = new HttpRequestMessage(request.Method, request.RequestUri);
+            foreach (var option in request.Options)
+            {
+                ((IDictionary<string, object?>)copy.Options)[option.Key] = option.Value;
+            }
+
+            return copy;
+        }
     }
 }
