@@ -73,6 +73,30 @@ public sealed class CallTelemetryTests
     }
 
     [Fact]
+    public void Create_Sampler_SeesTheRequestAttributesWhenTheSpanIsCreated()
+    {
+        Dictionary<string, object?>? seen = null;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventingTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+            {
+                seen = options.Tags?.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+                return ActivitySamplingResult.None;
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        Assert.Null(CallTelemetry.Factory.Create(NewCall()));
+
+        Assert.NotNull(seen);
+        Assert.Equal("GET", seen["http.request.method"]);
+        Assert.Equal("api.example.test", seen["server.address"]);
+        Assert.Equal(8080, seen["server.port"]);
+        Assert.Equal("http://api.example.test:8080/files/report.csv?token=*&page=*", seen["url.full"]);
+    }
+
+    [Fact]
     public void Create_OnlyTheMeterListens_MeasuresWithoutAnActivity()
     {
         using var capture = new TelemetryCapture(activities: false);

@@ -20,18 +20,15 @@ internal sealed class CallTelemetry : CallObserver
     private readonly object? _serverPort;
     private readonly string? _scheme;
 
-    private CallTelemetry(HttpCall call, Activity? activity, bool measure, string method, Uri? uri)
+    private CallTelemetry(HttpCall call, Activity? activity, bool measure, string method, string? serverAddress, object? serverPort, string? scheme)
     {
         _call = call;
         _activity = activity;
         _measure = measure;
         _method = method;
-        if (uri is { IsAbsoluteUri: true })
-        {
-            _serverAddress = uri.IdnHost;
-            _serverPort = TelemetryValues.Box(uri.Port);
-            _scheme = uri.Scheme;
-        }
+        _serverAddress = serverAddress;
+        _serverPort = serverPort;
+        _scheme = scheme;
     }
 
     /// <summary>Gets the factory the call uses to create its telemetry observer; a process-wide singleton.</summary>
@@ -56,30 +53,47 @@ internal sealed class CallTelemetry : CallObserver
 
         var request = call.Request;
         var method = TelemetryValues.Method(request.Method, out var knownMethod);
-        var activity = source.HasListeners() ? source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal) : null;
+        string? serverAddress = null;
+        object? serverPort = null;
+        string? scheme = null;
+        if (request.RequestUri is { IsAbsoluteUri: true } uri)
+        {
+            serverAddress = uri.IdnHost;
+            serverPort = TelemetryValues.Box(uri.Port);
+            scheme = uri.Scheme;
+        }
+
+        Activity? activity = null;
+        if (source.HasListeners())
+        {
+            // The attributes the conventions want known when the span is created, so that samplers can use them.
+            KeyValuePair<string, object?>[] tags = serverAddress is null
+                ? [new(TelemetryNames.RequestMethod, method)]
+                :
+                [
+                    new(TelemetryNames.RequestMethod, method),
+                    new(TelemetryNames.ServerAddress, serverAddress),
+                    new(TelemetryNames.ServerPort, serverPort),
+                    new(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri)),
+                ];
+            activity = source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal, parentContext: default, tags);
+        }
+
         if (activity is null && !measure)
         {
             return null;
         }
 
-        var telemetry = new CallTelemetry(call, activity, measure, method, request.RequestUri);
         if (activity is { IsAllDataRequested: true })
         {
             activity.DisplayName = knownMethod ? method : "HTTP";
-            activity.SetTag(TelemetryNames.RequestMethod, method);
             if (!knownMethod)
             {
                 activity.SetTag(TelemetryNames.RequestMethodOriginal, request.Method.Method);
             }
-
-            if (telemetry._serverAddress is not null)
-            {
-                activity.SetTag(TelemetryNames.ServerAddress, telemetry._serverAddress);
-                activity.SetTag(TelemetryNames.ServerPort, telemetry._serverPort);
-                activity.SetTag(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri));
-            }
         }
 
+        var telemetry = new CallTelemetry(call, activity, measure, method, serverAddress, serverPort, scheme);
         return telemetry;
     }
 
