@@ -16,11 +16,11 @@ await client.CreateCall(HttpMethod.Get, "missing")
     .On(HttpEvents.Complete, response => Console.WriteLine($"   Always! (status {(int?)response.StatusCode})"))
     .SendAsync();
 
-// 2. httpHeaders: (statusCode, headers, response)
+// 2. httpHeaders: (statusCode, headers, response); only the headers the response has, with their values.
 Console.WriteLine("2. httpHeaders:");
 await client.CreateCall(HttpMethod.Get, "flaky")
-    .On(HttpEvents.HttpHeaders, e => Console.WriteLine(
-        $"   {(int)e.StatusCode} {e.StatusCode}, content-type {e.Response.Content.Headers.ContentType}, attempt {e.Attempt}"))
+    .On(HttpEvents.HttpHeaders, e => Console.WriteLine($"   {(int)e.StatusCode} {e.StatusCode}, attempt {e.Attempt}: " +
+        string.Join("; ", e.Response.Headers.Concat(e.Response.Content.Headers).Select(h => $"{h.Key}: {string.Join(", ", h.Value)}"))))
     .SendAsync();
 
 // 3. httpData: stream a large body to a file as it arrives; nothing is buffered (no "default listener" to remove).

@@ -62,6 +62,7 @@ public sealed class DemoServer : IAsyncDisposable
         app.MapGet("/flaky", async context =>
         {
             var count = Interlocked.Increment(ref server!._flakyCount);
+            context.Response.ContentType = "text/plain; charset=utf-8";
             if (count <= flakyFailures)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -76,6 +77,7 @@ public sealed class DemoServer : IAsyncDisposable
         app.MapGet("/missing", async context =>
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
+            context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync("no such thing");
         });
 

@@ -69,10 +69,13 @@ public sealed class EventingOptions
     public bool CollectTimings { get; set; }
 
     /// <summary>
-    /// Gets or sets the throttle that <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> and
-    /// <see cref="HttpCallProgressExtensions.ReportUploadProgress"/> use for the calls of this client when none is passed.
+    /// Gets or sets the throttle that <c>ReportDownloadProgress</c> and <c>ReportUploadProgress</c>
+    /// (<see cref="HttpCallProgressExtensions"/>) use for the calls of this client when none is passed.
     /// </summary>
-    /// <value>The default is <see langword="null"/>: every progress event is reported.</value>
+    /// <value>
+    /// The default is <see langword="null"/>: <see cref="ProgressThrottle.Default"/> (at most one report every 100 ms, first
+    /// and final kept). <see cref="ProgressThrottle.None"/> reports every event.
+    /// </value>
     /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
     public ProgressThrottle? ProgressThrottle { get; set; }
 

@@ -2,7 +2,22 @@ using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
 
-/// <summary>Reports the progress of an <see cref="HttpCall"/> to an <see cref="IProgress{T}"/>, throttled for user interfaces.</summary>
+/// <summary>Reports the progress of an <see cref="HttpCall"/> to a progress bar: throttled, with the rate and the time left.</summary>
+/// <remarks>
+/// <para>
+/// Without a throttle argument, reports are limited by the client's <see cref="EventingOptions.ProgressThrottle"/> or else by
+/// <see cref="ProgressThrottle.Default"/> (at most one every 100 ms); the first report of each attempt and the final one are
+/// always made. Pass <see cref="ProgressThrottle.None"/> to receive every event.
+/// </para>
+/// <para>
+/// <b>Which thread, which order.</b> Reports are made on the thread that reads (download) or writes (upload) the body, one at
+/// a time and in order. The <see cref="Action{T}"/> overloads call the callback right there, so it sees them in that order.
+/// <see cref="Progress{T}"/> does not: it posts every report to the <see cref="SynchronizationContext"/> it was created on,
+/// which in a UI app is the UI thread (in order), but in a console app, a service or a test there is none, and it queues
+/// each report to the thread pool, where two reports can run at the same time and finish out of order. Outside a UI,
+/// prefer the <see cref="Action{T}"/> overloads (or any <see cref="IProgress{T}"/> that handles the report synchronously).
+/// </para>
+/// </remarks>
 public static class HttpCallProgressExtensions
 {
     /// <summary>
@@ -10,10 +25,13 @@ public static class HttpCallProgressExtensions
     /// throttled, with the transfer rate and the estimated time remaining.
     /// </summary>
     /// <param name="call">The call; add this before it is sent to see every attempt.</param>
-    /// <param name="progress">Receives the reports, on the thread that reads the body (<see cref="Progress{T}"/> posts them to its context).</param>
+    /// <param name="progress">
+    /// Receives the reports, on the thread that reads the body. A <see cref="Progress{T}"/> posts them to its context, or to
+    /// the thread pool when it has none, where they may run concurrently and out of order (see the remarks of the class).
+    /// </param>
     /// <param name="throttle">
-    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or reports
-    /// every event when that is not set either.
+    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or
+    /// <see cref="ProgressThrottle.Default"/> when that is not set either. <see cref="ProgressThrottle.None"/> reports every event.
     /// </param>
     /// <returns>The call, for chaining.</returns>
     /// <remarks>
@@ -28,12 +46,34 @@ public static class HttpCallProgressExtensions
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(progress);
-        ThrowIfInvalid(throttle);
-        var reporter = new ProgressReporter(call, progress, throttle);
-        call.On(HttpEvents.HttpDownloadProgress, reporter.OnProgress);
-        call.On(HttpEvents.HttpDone, reporter.OnDownloadDone);
-        call.On(HttpEvents.Complete, reporter.OnComplete);
-        return call;
+        return AttachDownload(call, progress, throttle);
+    }
+
+    /// <summary>
+    /// Reports the response body's progress (<see cref="HttpEvents.HttpDownloadProgress"/>) to <paramref name="onProgress"/>,
+    /// inline and in order, throttled, with the transfer rate and the estimated time remaining.
+    /// </summary>
+    /// <param name="call">The call; add this before it is sent to see every attempt.</param>
+    /// <param name="onProgress">
+    /// Called with each report on the thread that reads the body, before the read returns: one at a time, in order. Keep it
+    /// short; it delays the read. To update a UI from another thread, marshal inside it.
+    /// </param>
+    /// <param name="throttle">
+    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or
+    /// <see cref="ProgressThrottle.Default"/> when that is not set either. <see cref="ProgressThrottle.None"/> reports every event.
+    /// </param>
+    /// <returns>The call, for chaining.</returns>
+    /// <remarks>
+    /// Reports are made as <see cref="ReportDownloadProgress(HttpCall, IProgress{TransferProgress}, ProgressThrottle?)"/> makes
+    /// them. An exception thrown by <paramref name="onProgress"/> is a listener exception.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="call"/> or <paramref name="onProgress"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="throttle"/> has a negative value or no time provider.</exception>
+    public static HttpCall ReportDownloadProgress(this HttpCall call, Action<TransferProgress> onProgress, ProgressThrottle? throttle = null)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(onProgress);
+        return AttachDownload(call, new ProgressCallback(onProgress), throttle);
     }
 
     /// <summary>
@@ -41,10 +81,13 @@ public static class HttpCallProgressExtensions
     /// throttled, with the transfer rate and the estimated time remaining.
     /// </summary>
     /// <param name="call">The call; add this before it is sent.</param>
-    /// <param name="progress">Receives the reports, on the thread that writes the body (<see cref="Progress{T}"/> posts them to its context).</param>
+    /// <param name="progress">
+    /// Receives the reports, on the thread that writes the body. A <see cref="Progress{T}"/> posts them to its context, or to
+    /// the thread pool when it has none, where they may run concurrently and out of order (see the remarks of the class).
+    /// </param>
     /// <param name="throttle">
-    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or reports
-    /// every event when that is not set either.
+    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or
+    /// <see cref="ProgressThrottle.Default"/> when that is not set either. <see cref="ProgressThrottle.None"/> reports every event.
     /// </param>
     /// <returns>The call, for chaining.</returns>
     /// <remarks>
@@ -57,6 +100,48 @@ public static class HttpCallProgressExtensions
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(progress);
+        return AttachUpload(call, progress, throttle);
+    }
+
+    /// <summary>
+    /// Reports the request body's progress (<see cref="HttpEvents.HttpUploadProgress"/>) to <paramref name="onProgress"/>,
+    /// inline and in order, throttled, with the transfer rate and the estimated time remaining.
+    /// </summary>
+    /// <param name="call">The call; add this before it is sent.</param>
+    /// <param name="onProgress">
+    /// Called with each report on the thread that writes the body, before the write returns: one at a time, in order. Keep it
+    /// short; it delays the upload.
+    /// </param>
+    /// <param name="throttle">
+    /// Limits the reports; <see langword="null"/> uses the client's <see cref="EventingOptions.ProgressThrottle"/>, or
+    /// <see cref="ProgressThrottle.Default"/> when that is not set either. <see cref="ProgressThrottle.None"/> reports every event.
+    /// </param>
+    /// <returns>The call, for chaining.</returns>
+    /// <remarks>
+    /// Reports are made as <see cref="ReportUploadProgress(HttpCall, IProgress{TransferProgress}, ProgressThrottle?)"/> makes
+    /// them. An exception thrown by <paramref name="onProgress"/> is a listener exception.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="call"/> or <paramref name="onProgress"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="throttle"/> has a negative value or no time provider.</exception>
+    public static HttpCall ReportUploadProgress(this HttpCall call, Action<TransferProgress> onProgress, ProgressThrottle? throttle = null)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(onProgress);
+        return AttachUpload(call, new ProgressCallback(onProgress), throttle);
+    }
+
+    private static HttpCall AttachDownload(HttpCall call, IProgress<TransferProgress> progress, ProgressThrottle? throttle)
+    {
+        ThrowIfInvalid(throttle);
+        var reporter = new ProgressReporter(call, progress, throttle);
+        call.On(HttpEvents.HttpDownloadProgress, reporter.OnProgress);
+        call.On(HttpEvents.HttpDone, reporter.OnDownloadDone);
+        call.On(HttpEvents.Complete, reporter.OnComplete);
+        return call;
+    }
+
+    private static HttpCall AttachUpload(HttpCall call, IProgress<TransferProgress> progress, ProgressThrottle? throttle)
+    {
         ThrowIfInvalid(throttle);
         var reporter = new ProgressReporter(call, progress, throttle);
         call.On(HttpEvents.HttpUploadProgress, reporter.OnProgress);

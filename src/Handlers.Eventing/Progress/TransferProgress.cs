@@ -3,8 +3,8 @@ using Handlers.Eventing.Internal;
 namespace Handlers.Eventing;
 
 /// <summary>
-/// The progress of a download or an upload as an <see cref="IProgress{T}"/> receives it from
-/// <see cref="HttpCallProgressExtensions.ReportDownloadProgress"/> or <see cref="HttpCallProgressExtensions.ReportUploadProgress"/>.
+/// The progress of a download or an upload as <c>ReportDownloadProgress</c> and <c>ReportUploadProgress</c>
+/// (<see cref="HttpCallProgressExtensions"/>) report it.
 /// </summary>
 public readonly struct TransferProgress
 {

@@ -305,7 +305,8 @@ public class EventingHandlerTests
         Assert.Equal(first, recorder.DownloadProgress.Last().Loaded);
         await stream.CopyToAsync(Stream.Null).WithTimeout();
 
-        Assert.True(recorder.Count("httpData") >= 5, $"only {recorder.Count("httpData")} chunks");
+        // At least the first read's chunk and one more: how many more depends on scheduling, not on the handler.
+        Assert.True(recorder.Count("httpData") >= 2, $"only {recorder.Count("httpData")} chunks");
         Assert.Equal(10000, recorder.Body.Length);
         Assert.True(recorder.Call.Response.IsSuccess);
     }

@@ -4,7 +4,7 @@ using RichardSzalay.MockHttp;
 
 namespace Handlers.Eventing.Tests.Calls;
 
-/// <summary>What a throwing listener does to the call (design.md §5): AWS's rules, with AWS's bug fixed.</summary>
+/// <summary>What a throwing listener does to the call (docs/events.md, "Listener exceptions"): AWS's rules, with AWS's bug fixed.</summary>
 public class ListenerExceptionTests
 {
     private const string Url = "http://example.test/resource";

@@ -7,7 +7,7 @@ public sealed class AllocationCollection
 {
 }
 
-/// <summary>Streaming costs O(buffer), whatever the body size: emitting allocates nothing per chunk (design.md §2.4).</summary>
+/// <summary>Streaming costs O(buffer), whatever the body size: emitting allocates nothing per chunk (docs/guarantees.md, "Memory flat, no per-chunk allocation").</summary>
 [Collection(nameof(AllocationCollection))]
 public class StreamingAllocationTests
 {

@@ -14,9 +14,9 @@ public class HttpCallProgressExtensionsTests
         var progress = new ListProgress<TransferProgress>();
 
         Assert.Throws<ArgumentNullException>("call", () => HttpCallProgressExtensions.ReportDownloadProgress(null!, progress));
-        Assert.Throws<ArgumentNullException>("progress", () => call.ReportDownloadProgress(null!));
+        Assert.Throws<ArgumentNullException>("progress", () => call.ReportDownloadProgress((IProgress<TransferProgress>)null!));
         Assert.Throws<ArgumentNullException>("call", () => HttpCallProgressExtensions.ReportUploadProgress(null!, progress));
-        Assert.Throws<ArgumentNullException>("progress", () => call.ReportUploadProgress(null!));
+        Assert.Throws<ArgumentNullException>("progress", () => call.ReportUploadProgress((IProgress<TransferProgress>)null!));
     }
 
     [Fact]
@@ -42,11 +42,11 @@ public class HttpCallProgressExtensionsTests
     }
 
     [Fact]
-    public void ReportDownloadProgress_NoThrottle_ReportsEveryEvent()
+    public void ReportDownloadProgress_ThrottleNone_ReportsEveryEvent()
     {
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
-        var reporter = new ProgressReporter(call, progress, throttle: null);
+        var reporter = new ProgressReporter(call, progress, ProgressThrottle.None);
 
         for (var loaded = 10; loaded <= 100; loaded += 10)
         {
@@ -54,6 +54,27 @@ public class HttpCallProgressExtensionsTests
         }
 
         Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i * 10), progress.Reports.Select(r => r.Loaded));
+    }
+
+    [Fact]
+    public void ReportDownloadProgress_NoThrottleAnywhere_DefaultKeepsFirstAndFinalAndDropsTheRest()
+    {
+        var call = NewCall();
+        var progress = new ListProgress<TransferProgress>();
+        var reporter = new ProgressReporter(call, progress, throttle: null);
+        const int Events = 20_000;
+
+        for (var loaded = 1; loaded <= Events; loaded++)
+        {
+            reporter.OnProgress(new HttpProgress(loaded, Events, 1));
+        }
+
+        // 20,000 events in a tight loop take far less than a second: at most one report per 100 ms gets through, plus the
+        // first and the final (a generous bound, so that a slow machine cannot fail it; every-event would be 20,000).
+        var reports = progress.Reports;
+        Assert.InRange(reports.Count, 2, 200);
+        Assert.Equal(1, reports[0].Loaded);
+        Assert.Equal(Events, reports[^1].Loaded);
     }
 
     [Fact]
@@ -192,6 +213,25 @@ public class HttpCallProgressExtensionsTests
     }
 
     [Fact]
+    public void ReportUploadProgress_OverlappingAttempts_FollowsTheLatestAttemptOnly()
+    {
+        var call = NewCall();
+        var progress = new ListProgress<TransferProgress>();
+        var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1) });
+
+        // Hedging: attempt 2 starts sending while attempt 1 still sends; their events interleave.
+        reporter.OnProgress(new HttpProgress(100, 1000, 1));
+        reporter.OnProgress(new HttpProgress(100, 1000, 2));
+        reporter.OnProgress(new HttpProgress(200, 1000, 1));
+        reporter.OnProgress(new HttpProgress(200, 1000, 2));
+        reporter.OnProgress(new HttpProgress(1000, 1000, 1));
+        reporter.OnProgress(new HttpProgress(1000, 1000, 2));
+
+        // Without the rule every switch would be "the first event of an attempt": six reports, jumping between the two.
+        Assert.Equal([(1, 100L), (2, 100), (2, 1000)], progress.Reports.Select(r => (r.Attempt, r.Loaded)));
+    }
+
+    [Fact]
     public void ReportDownloadProgress_CallEndsWithHeldBackEvent_FlushedAtComplete()
     {
         var call = NewCall();
@@ -227,18 +267,65 @@ public class HttpCallProgressExtensionsTests
     }
 
     [Fact]
-    public void Report_ThrottleChangedAfterAttach_DoesNotAffectTheCall()
+    public async Task ReportDownloadProgress_ThroughFactoryNoThrottle_DefaultReportsFarFewerThanEvents()
     {
-        var call = NewCall();
+        var server = await LoopbackServer.Shared;
+        using var provider = BuildFactory("defaultThrottle", _ => { });
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("defaultThrottle");
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/2000000?chunk=4096"));
+        var events = 0;
         var progress = new ListProgress<TransferProgress>();
-        var throttle = new ProgressThrottle { MinimumBytes = 1000 };
-        var reporter = new ProgressReporter(call, progress, throttle);
-        throttle.MinimumBytes = 0;
+        HttpCall.For(request)
+            .On(HttpEvents.HttpDownloadProgress, _ => events++)
+            .ReportDownloadProgress(progress);
 
-        reporter.OnProgress(new HttpProgress(10, 5000, 1));
-        reporter.OnProgress(new HttpProgress(20, 5000, 1));
+        using var response = await client.SendAsync(request).WithTimeout();
 
-        Assert.Single(progress.Reports);
+        // Every chunk is an event (hundreds); the default throttle lets one through per 100 ms, plus the first and the final.
+        var reports = progress.Reports;
+        Assert.True(events >= 100, $"{events} events");
+        Assert.True(reports.Count * 4 < events, $"{events} events, {reports.Count} reports");
+        Assert.True(reports[0].Loaded < 2_000_000);
+        Assert.Equal(2_000_000, reports[^1].Loaded);
+        Assert.Equal(TimeSpan.Zero, reports[^1].EstimatedTimeRemaining);
+    }
+
+    [Fact]
+    public async Task ReportDownloadProgress_Action_ReportsInlineInOrderBeforeTheReadReturns()
+    {
+        var server = await LoopbackServer.Shared;
+        using var provider = BuildFactory("inline", _ => { });
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("inline");
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/300000?chunk=4096"));
+        var reported = new List<long>();
+        var seenByNextListener = new List<int>();
+        HttpCall.For(request)
+            .ReportDownloadProgress(p => reported.Add(p.Loaded), ProgressThrottle.None)
+            .On(HttpEvents.HttpDownloadProgress, _ => seenByNextListener.Add(reported.Count));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        // Inline: each report was made before the next listener of the same event ran; in order: Loaded only grows.
+        Assert.Equal(Enumerable.Range(1, seenByNextListener.Count), seenByNextListener);
+        Assert.Equal(reported.Order(), reported);
+        Assert.Equal(300_000, reported[^1]);
+    }
+
+    [Fact]
+    public async Task ReportUploadProgress_Action_ReportsInlineFirstAndFinal()
+    {
+        var server = await LoopbackServer.Shared;
+        using var provider = BuildFactory("uploadInline", _ => { });
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("uploadInline");
+        var body = new byte[1024 * 1024];
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(body) };
+        var reported = new List<TransferProgress>();
+        HttpCall.For(request).ReportUploadProgress(reported.Add, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1) });
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(2, reported.Count);
+        Assert.Equal(body.Length, reported[^1].Loaded);
     }
 
     [Fact]

@@ -14,6 +14,23 @@ public class ProgressThrottleTests
     }
 
     [Fact]
+    public void Default_HundredMillisecondsNoByteLimit()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(100), ProgressThrottle.Default.MinimumInterval);
+        Assert.Equal(0, ProgressThrottle.Default.MinimumBytes);
+        Assert.Same(TimeProvider.System, ProgressThrottle.Default.TimeProvider);
+        Assert.Same(ProgressThrottle.Default, ProgressThrottle.Default);
+    }
+
+    [Fact]
+    public void None_NoLimits()
+    {
+        Assert.Equal(TimeSpan.Zero, ProgressThrottle.None.MinimumInterval);
+        Assert.Equal(0, ProgressThrottle.None.MinimumBytes);
+        Assert.Null(ProgressThrottle.None.Validate("t"));
+    }
+
+    [Fact]
     public void Validate_NegativeInterval_NamesTheValue() =>
         Assert.Equal(
             "t.MinimumInterval is -00:00:02; it must be TimeSpan.Zero (no time limit) or positive.",

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace Handlers.Eventing.Tests.Readme;
 
@@ -19,7 +17,7 @@ internal static class ReadmeSnippets
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/big.iso");
         HttpCall.For(request)
-            .On(HttpEvents.HttpDownloadProgress, p => bar.Value = p.Fraction ?? 0)   // Loaded, Total (null if unknown), Attempt
+            .ReportDownloadProgress(p => bar.Value = p.Fraction ?? 0)   // Loaded, Total, Fraction, BytesPerSecond, EstimatedTimeRemaining
             .On(HttpEvents.Complete, r => Console.WriteLine(r.Error is null ? "done" : r.Error.Message));
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -55,35 +53,19 @@ internal static class ReadmeSnippets
 
     public static void Retries(IServiceCollection services)
     {
-        // README: Retries with Polly
+        // README: Retries and hedging
         services.AddHttpClient("api")
-            .AddHttpMessageHandler(() => new RetryHandler())          // a DelegatingHandler running a Polly ResiliencePipeline
-            .AddEventing(options => options.LogLifecycle = true);     // any order: AddEventing places itself around the retries
+            .AddEventing(options => options.LogLifecycle = true)     // any order: AddEventing places itself around the retries
+            .AddStandardResilienceHandler();                         // Microsoft.Extensions.Http.Resilience
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/flaky");
         HttpCall.For(request)
-            .On(HttpEvents.Retry, e => Console.WriteLine($"attempt {e.Attempt} after {e.PreviousStatusCode}"))
+            .On(HttpEvents.Retry, e => Console.WriteLine($"{e.Kind} {e.Attempt} in {e.Delay} after {e.PreviousStatusCode}"))
             .On(HttpEvents.Complete, r => Console.WriteLine($"{r.StatusCode} after {r.RetryCount} retries"));
     }
 
     internal sealed class ProgressBarStub
     {
         public double Value { get; set; }
-    }
-
-    /// <summary>The README's RetryHandler, as in samples/LifecycleLogging: Polly v8 retries of 5xx and transport errors.</summary>
-    private sealed class RetryHandler : DelegatingHandler
-    {
-        private readonly ResiliencePipeline<HttpResponseMessage> _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .HandleResult(response => (int)response.StatusCode >= 500),
-            })
-            .Build();
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            await _pipeline.ExecuteAsync(async token => await base.SendAsync(request, token), cancellationToken);
     }
 }

@@ -1,24 +1,18 @@
-using System.Text.RegularExpressions;
-
 namespace Handlers.Eventing.Tests.Readme;
 
-public partial class ReadmeSnippetsTests
+public class ReadmeSnippetsTests
 {
     [Fact]
     public void Readme_EveryCSharpBlock_IsCompiledInReadmeSnippets()
     {
-        var root = FindRoot();
-        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        var snippets = Normalize(File.ReadAllText(Path.Combine(root, "tests", "Handlers.Eventing.Tests", "Readme", "ReadmeSnippets.cs")));
-
-        var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
+        var snippets = RepositoryFiles.Normalize(RepositoryFiles.Read("tests/Handlers.Eventing.Tests/Readme/ReadmeSnippets.cs"));
+        var blocks = RepositoryFiles.CSharpBlocks(RepositoryFiles.Read("README.md"));
 
         Assert.True(blocks.Count >= 4, $"expected the README's csharp blocks, found {blocks.Count}");
         foreach (var block in blocks)
         {
-            var normalized = Normalize(block);
             Assert.True(
-                snippets.Contains(normalized, StringComparison.Ordinal),
+                snippets.Contains(RepositoryFiles.Normalize(block), StringComparison.Ordinal),
                 $"This README block is not in ReadmeSnippets.cs (copy it there so it compiles):\n{block}");
         }
     }
@@ -26,26 +20,17 @@ public partial class ReadmeSnippetsTests
     [Fact]
     public void Normalize_DifferentIndentation_SameText()
     {
-        Assert.Equal("a\nb", Normalize("    a\r\n        b\n\n"));
-        Assert.NotEqual(Normalize("a\nb"), Normalize("a\nc"));
+        Assert.Equal("a\nb", RepositoryFiles.Normalize("    a\r\n        b\n\n".ReplaceLineEndings("\n")));
+        Assert.NotEqual(RepositoryFiles.Normalize("a\nb"), RepositoryFiles.Normalize("a\nc"));
     }
 
-    private static string Normalize(string text) =>
-        string.Join("\n", text.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0));
+    [Fact]
+    public void Anchors_Headings_AsGitHubNamesThem() =>
+        Assert.Equal(
+            ["retries-and-hedging", "a-progress-bar", "progresst-and-ordering"],
+            RepositoryFiles.Anchors("## Retries and hedging\ntext\n### A progress bar\n## `Progress<T>` and ordering\n```\n# not a heading\n```\n"));
 
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Handlers.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Handlers.sln not found above the test assembly.");
-    }
-
-    [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex CSharpBlock();
+    [Fact]
+    public void Links_CodeLeftOut_OnlyProseLinks() =>
+        Assert.Equal(["docs/a.md", "https://x/y"], RepositoryFiles.Links("see [a](docs/a.md) and `[b](docs/b.md)`\n```\n[c](c.md)\n```\n[y](https://x/y)"));
 }

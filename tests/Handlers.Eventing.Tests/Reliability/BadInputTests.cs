@@ -22,7 +22,7 @@ public sealed class BadInputTests
         ["HttpCallAbandonedException..ctor(String)"] = "exception constructors accept a null message / inner exception, like every BCL exception",
         ["HttpCallAbandonedException..ctor(String, Exception)"] = "exception constructors accept a null message / inner exception, like every BCL exception",
         ["EventingOptions.set_ListenerExceptionHandler(Action`3)"] = "null is the documented default: no handler",
-        ["EventingOptions.set_ProgressThrottle(ProgressThrottle)"] = "null is the documented default: no throttle",
+        ["EventingOptions.set_ProgressThrottle(ProgressThrottle)"] = "null is the documented default: ProgressThrottle.Default",
         ["ListenerChange..ctor(EventKey, Delegate)"] = "event payload record built by the library; like any record it stores what it is given",
         ["HttpDataEvent..ctor(ReadOnlyMemory`1, HttpCall, Int32)"] = "event payload record built by the library; like any record it stores what it is given",
         ["HttpRetryEvent..ctor(HttpCall, Int32, HttpAttemptKind, Nullable`1, Exception, Nullable`1)"] = "PreviousError is null after a status and for a hedge (the call is checked)",
@@ -213,12 +213,16 @@ public sealed class BadInputTests
 
         // Progress
         yield return new("HttpCallProgressExtensions.ReportDownloadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportDownloadProgress(null, p)", () => HttpCallProgressExtensions.ReportDownloadProgress(null!, progress), typeof(ArgumentNullException), "call");
-        yield return new("HttpCallProgressExtensions.ReportDownloadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportDownloadProgress(c, null)", () => call.ReportDownloadProgress(null!), typeof(ArgumentNullException), "progress");
+        yield return new("HttpCallProgressExtensions.ReportDownloadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportDownloadProgress(c, null)", () => call.ReportDownloadProgress((IProgress<TransferProgress>)null!), typeof(ArgumentNullException), "progress");
         yield return new("HttpCallProgressExtensions.ReportUploadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportUploadProgress(null, p)", () => HttpCallProgressExtensions.ReportUploadProgress(null!, progress), typeof(ArgumentNullException), "call");
-        yield return new("HttpCallProgressExtensions.ReportUploadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportUploadProgress(c, null)", () => call.ReportUploadProgress(null!), typeof(ArgumentNullException), "progress");
+        yield return new("HttpCallProgressExtensions.ReportUploadProgress(HttpCall, IProgress`1, ProgressThrottle)", "ReportUploadProgress(c, null)", () => call.ReportUploadProgress((IProgress<TransferProgress>)null!), typeof(ArgumentNullException), "progress");
         yield return new(null, "ReportDownloadProgress with MinimumInterval < 0", () => call.ReportDownloadProgress(progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromMilliseconds(-1) }), typeof(ArgumentException), "throttle", "it must be TimeSpan.Zero");
         yield return new(null, "ReportUploadProgress with MinimumBytes < 0", () => call.ReportUploadProgress(progress, new ProgressThrottle { MinimumBytes = -1 }), typeof(ArgumentException), "throttle", "it must be 0 (no byte limit) or positive");
-        yield return new("ProgressThrottle.set_TimeProvider(TimeProvider)", "ProgressThrottle.TimeProvider = null (validated when used)", () => call.ReportDownloadProgress(progress, new ProgressThrottle { TimeProvider = null! }), typeof(ArgumentException), "throttle", "set it to TimeProvider.System");
+        yield return new("HttpCallProgressExtensions.ReportDownloadProgress(HttpCall, Action`1, ProgressThrottle)", "ReportDownloadProgress(null, a)", () => HttpCallProgressExtensions.ReportDownloadProgress(null!, _ => { }), typeof(ArgumentNullException), "call");
+        yield return new("HttpCallProgressExtensions.ReportDownloadProgress(HttpCall, Action`1, ProgressThrottle)", "ReportDownloadProgress(c, (Action)null)", () => call.ReportDownloadProgress((Action<TransferProgress>)null!), typeof(ArgumentNullException), "onProgress");
+        yield return new("HttpCallProgressExtensions.ReportUploadProgress(HttpCall, Action`1, ProgressThrottle)", "ReportUploadProgress(null, a)", () => HttpCallProgressExtensions.ReportUploadProgress(null!, _ => { }), typeof(ArgumentNullException), "call");
+        yield return new("HttpCallProgressExtensions.ReportUploadProgress(HttpCall, Action`1, ProgressThrottle)", "ReportUploadProgress(c, (Action)null)", () => call.ReportUploadProgress((Action<TransferProgress>)null!), typeof(ArgumentNullException), "onProgress");
+        yield return new(null, "ProgressThrottle.TimeProvider = null (validated when used)", () => call.ReportDownloadProgress(progress, new ProgressThrottle { TimeProvider = null! }), typeof(ArgumentException), "throttle", "set it to TimeProvider.System");
     }
 
     private static MockHttpMessageHandler Ok()

@@ -173,8 +173,9 @@ public sealed class FaultMatrixTests
     /// <summary>How a client without eventing consumes the response for the same scenario.</summary>
     private static Mode BaselineMode(Path path, Mode mode) => mode switch
     {
-        // CreateCall(...).SendAsync() throws what HttpClient.SendAsync throws (design.md 4): its plain equivalent is the
-        // default buffered send, which reads the whole body and which HttpClient.Timeout covers end to end.
+        // CreateCall(...).SendAsync() throws what HttpClient.SendAsync throws (docs/events.md, "When the call does not
+        // succeed"): its plain equivalent is the default buffered send, which reads the whole body and which
+        // HttpClient.Timeout covers end to end.
         Mode.AwsCall => Mode.Buffered,
         _ => mode,
     };

@@ -5,6 +5,7 @@ namespace Handlers.Eventing.Internal;
 /// of each attempt, the final one, and in between those the throttle lets through.
 /// </summary>
 /// <remarks>
+/// Reports follow the latest attempt: events of an earlier attempt that is still running (a hedged upload) are dropped.
 /// Events of one call arrive one at a time; <see cref="OnComplete"/> may come from another thread (an abort), so the state
 /// is guarded by a lock and the report is made outside it. Nothing is allocated per event.
 /// </remarks>
@@ -27,13 +28,18 @@ internal sealed class ProgressReporter
     private HttpProgress _pending;
     private long _pendingTimestamp;
 
+    /// <param name="call">The call whose events are reported.</param>
+    /// <param name="progress">The receiver of the reports.</param>
+    /// <param name="throttle">
+    /// The throttle, or <see langword="null"/> to use the client's <see cref="EventingOptions.ProgressThrottle"/> when the
+    /// first event arrives (the call knows its client's options only once it started), else <see cref="ProgressThrottle.Default"/>.
+    /// </param>
     public ProgressReporter(HttpCall call, IProgress<TransferProgress> progress, ProgressThrottle? throttle)
     {
         _call = call;
         _progress = progress;
         if (throttle is not null)
         {
-            // Read the values now: later changes of the throttle do not affect this call.
             Resolve(throttle);
         }
     }
@@ -45,7 +51,14 @@ internal sealed class ProgressReporter
         {
             if (!_resolved)
             {
-                Resolve(_call.Options.ProgressThrottle);
+                Resolve(_call.Options.ProgressThrottle ?? ProgressThrottle.Default);
+            }
+
+            if (progress.Attempt < _attempt)
+            {
+                // An earlier attempt still sending while a later one runs (hedging): the reports follow the latest attempt,
+                // so that two bodies in flight do not make the bar jump back and forth.
+                return;
             }
 
             var now = _timeProvider.GetTimestamp();
@@ -127,14 +140,11 @@ internal sealed class ProgressReporter
 
     private static bool IsFinal(HttpProgress progress) => progress.Total is { } total && progress.Loaded >= total;
 
-    private void Resolve(ProgressThrottle? throttle)
+    private void Resolve(ProgressThrottle throttle)
     {
         _resolved = true;
-        if (throttle is not null)
-        {
-            _minimumInterval = throttle.MinimumInterval;
-            _minimumBytes = throttle.MinimumBytes;
-            _timeProvider = throttle.TimeProvider ?? TimeProvider.System;
-        }
+        _minimumInterval = throttle.MinimumInterval;
+        _minimumBytes = throttle.MinimumBytes;
+        _timeProvider = throttle.TimeProvider ?? TimeProvider.System;
     }
 }
