@@ -293,6 +293,7 @@ public sealed partial class HttpCall
         {
             Response.BytesSent = attempt.BytesSent;
             Response.SetHeaders(attempt.HeadersTimestamp);
+            Response.Timings = attempt.Timer?.Snapshot();
         }
 
         _statusError = _options.SuccessPredicate(response)

@@ -186,6 +186,7 @@ internal sealed class ResponseBodyObserver
             "Read the body to its end (or use the default HttpCompletionOption.ResponseContentRead) to end the call in success.");
         _thrown = abandoned;
         DisposeReadCancellation();
+        _attempt?.EndTimings();
         return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
     }
 
@@ -235,6 +236,7 @@ internal sealed class ResponseBodyObserver
         }
 
         _thrown = listenerException;
+        _attempt?.EndTimings();
         if (_call.OnBodyClosed(this, BodyEnd.ListenerFault, listenerException) is { } endFailure
             && !ReferenceEquals(endFailure, listenerException))
         {
@@ -261,6 +263,7 @@ internal sealed class ResponseBodyObserver
         }
 
         DisposeReadCancellation();
+        var timings = _attempt?.EndTimings();
         Exception error;
         Exception? listenerException = null;
         if (Volatile.Read(ref _aborted) != 0)
@@ -272,7 +275,7 @@ internal sealed class ResponseBodyObserver
             error = exception;
             if (_attempt is not null && exception is not OperationCanceledException)
             {
-                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(exception, _call, _attempt.Number));
+                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(exception, _call, _attempt.Number, timings));
             }
         }
 
@@ -307,6 +310,7 @@ internal sealed class ResponseBodyObserver
         Exception? failure = null;
         if (_attempt is not null)
         {
+            _attempt.EndTimings();
             failure = _call.RaiseBodyDone(_attempt, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
         }
 
@@ -324,6 +328,7 @@ internal sealed class ResponseBodyObserver
         }
 
         var aborted = _call.AbortException!;
+        _attempt?.EndTimings();
         var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;
         _thrown = result;
         return result;

@@ -16,6 +16,7 @@ internal sealed class AttemptHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        attempt.StartTimer();
         HttpResponseMessage response;
         try
         {
@@ -42,6 +43,7 @@ internal sealed class AttemptHandler : DelegatingHandler
             return base.Send(request, cancellationToken);
         }
 
+        attempt.StartTimer();
         HttpResponseMessage response;
         try
         {
@@ -55,6 +57,9 @@ internal sealed class AttemptHandler : DelegatingHandler
         finally
         {
             attempt.RestoreRequestContent();
+
+            // Nothing undoes the timer's flow on the synchronous path: the caller's flow must not keep it.
+            attempt.Timer?.RestoreFlow();
         }
 
         return attempt.OnHeaders(response);
