@@ -75,6 +75,25 @@ public sealed class CallTelemetryLoopbackTests
     }
 
     [Fact]
+    public async Task Call_CollectTimings_SetsTheReturnedAttemptsPhasesOnTheActivity()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(metrics: false);
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), new EventingOptions { CollectTimings = true }));
+
+        using var response = await client.GetAsync(server.Url("bytes/5000")).WithTimeout();
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        var timings = HttpCall.For(response.RequestMessage!).Response.Timings;
+        Assert.NotNull(timings);
+        Assert.Equal(timings.Total!.Value.TotalSeconds, call.GetTagItem("handlers.eventing.timing.total"));
+        Assert.Equal(timings.FirstByte!.Value.TotalSeconds, call.GetTagItem("handlers.eventing.timing.first_byte"));
+        Assert.Equal(timings.ConnectionId, call.GetTagItem("handlers.eventing.connection.id"));
+        Assert.Equal(timings.ConnectionReused, call.GetTagItem("handlers.eventing.connection.reused"));
+    }
+
+    [Fact]
     public async Task Call_Upload_ReportsTheRequestBodySize()
     {
         var server = await LoopbackServer.Shared;
