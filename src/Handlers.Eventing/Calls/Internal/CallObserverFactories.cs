@@ -4,7 +4,7 @@ namespace Handlers.Eventing.Internal;
 internal static class CallObserverFactories
 {
     /// <summary>Gets the factories every call consults, whatever its client.</summary>
-    private static readonly ICallObserverFactory[] s_global = [];
+    private static readonly ICallObserverFactory[] s_global = [CallTelemetry.Factory];
 
     /// <summary>Returns the observers interested in <paramref name="call"/>, or <see langword="null"/> (nothing allocated) when none is.</summary>
     public static CallObserver[]? CreateObservers(HttpCall call, List<ICallObserverFactory> clientFactories)

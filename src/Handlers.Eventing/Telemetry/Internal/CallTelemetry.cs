@@ -1,0 +1,312 @@
+using System.Diagnostics;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// Reports one call to OpenTelemetry: its <see cref="Activity"/> (started when the call starts, stopped when it ends, at the
+/// last byte of the body rather than at the headers) and one measurement per instrument of <see cref="EventingDiagnostics"/>.
+/// </summary>
+/// <remarks>
+/// Made by <see cref="Factory"/> only when a listener wants the activity or a measurement; the call invokes it serialized, so
+/// it holds no lock. docs/telemetry.md describes what it emits.
+/// </remarks>
+internal sealed class CallTelemetry : CallObserver
+{
+    private readonly HttpCall _call;
+    private readonly Activity? _activity;
+    private readonly bool _measure;
+    private readonly string _method;
+    private readonly string? _serverAddress;
+    private readonly object? _serverPort;
+    private readonly string? _scheme;
+
+    private CallTelemetry(HttpCall call, Activity? activity, bool measure, string method, string? serverAddress, object? serverPort, string? scheme)
+    {
+        _call = call;
+        _activity = activity;
+        _measure = measure;
+        _method = method;
+        _serverAddress = serverAddress;
+        _serverPort = serverPort;
+        _scheme = scheme;
+    }
+
+    /// <summary>Gets the factory the call uses to create its telemetry observer; a process-wide singleton.</summary>
+    public static ICallObserverFactory Factory { get; } = new CallTelemetryFactory();
+
+    /// <summary>Gets the call's activity, or <see langword="null"/> when no listener sampled it.</summary>
+    internal Activity? Activity => _activity;
+
+    /// <summary>
+    /// Returns the telemetry observer of <paramref name="call"/>, which is starting now, or <see langword="null"/> without
+    /// allocating when neither the activity source nor any instrument has a listener. The activity it starts becomes
+    /// <see cref="Activity.Current"/> on the caller's flow, so the attempts' client activities are its children.
+    /// </summary>
+    internal static CallTelemetry? Start(HttpCall call)
+    {
+        var source = EventingDiagnostics.ActivitySource;
+        var measure = EventingDiagnostics.AnyInstrumentEnabled;
+        if (!measure && !source.HasListeners())
+        {
+            return null;
+        }
+
+        var request = call.Request;
+        var method = TelemetryValues.Method(request.Method, out var knownMethod);
+        string? serverAddress = null;
+        object? serverPort = null;
+        string? scheme = null;
+        if (request.RequestUri is { IsAbsoluteUri: true } uri)
+        {
+            serverAddress = uri.IdnHost;
+            serverPort = TelemetryValues.Box(uri.Port);
+            scheme = uri.Scheme;
+        }
+
+        Activity? activity = null;
+        if (source.HasListeners())
+        {
+            // The attributes the conventions want known when the span is created, so that samplers can use them.
+            KeyValuePair<string, object?>[] tags = serverAddress is null
+                ? [new(TelemetryNames.RequestMethod, method)]
+                :
+                [
+                    new(TelemetryNames.RequestMethod, method),
+                    new(TelemetryNames.ServerAddress, serverAddress),
+                    new(TelemetryNames.ServerPort, serverPort),
+                    new(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri)),
+                ];
+            activity = source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal, parentContext: default, tags);
+        }
+
+        if (activity is null && !measure)
+        {
+            return null;
+        }
+
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.DisplayName = knownMethod ? method : "HTTP";
+            if (!knownMethod)
+            {
+                activity.SetTag(TelemetryNames.RequestMethodOriginal, request.Method.Method);
+            }
+        }
+
+        var telemetry = new CallTelemetry(call, activity, measure, method, serverAddress, serverPort, scheme);
+        return telemetry;
+    }
+
+    /// <inheritdoc/>
+    public override void OnRetry(HttpRetryEvent retry)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        var tags = new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(retry.Attempt) },
+            { TelemetryNames.AttemptKind, retry.Kind == HttpAttemptKind.Hedge ? "hedge" : "retry" },
+        };
+        if (retry.Delay is { } delay)
+        {
+            tags.Add(TelemetryNames.RetryDelay, delay.TotalSeconds);
+        }
+
+        if (retry.PreviousStatusCode is { } status)
+        {
+            tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+        }
+
+        if (retry.PreviousError is { } error)
+        {
+            tags.Add(TelemetryNames.ErrorType, TelemetryValues.ErrorType(error, returnedStatus: null));
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.RetryEvent, tags: tags));
+    }
+
+    /// <inheritdoc/>
+    public override void OnHeaders(HttpHeadersEvent headers)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.HeadersEvent, tags: new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(headers.Attempt) },
+            { TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)headers.StatusCode) },
+        }));
+    }
+
+    /// <inheritdoc/>
+    public override void OnBodyEnded(HttpCallResponse response)
+    {
+        if (_activity is not { IsAllDataRequested: true } activity)
+        {
+            return;
+        }
+
+        activity.AddEvent(new ActivityEvent(TelemetryNames.BodyEndEvent, tags: new ActivityTagsCollection
+        {
+            { TelemetryNames.Attempt, TelemetryValues.Box(response.Attempt) },
+            { TelemetryNames.ResponseBodySize, response.BytesReceived },
+        }));
+    }
+
+    /// <inheritdoc/>
+    public override void OnCallEnded(HttpCallResponse response)
+    {
+        var errorType = TelemetryValues.ErrorType(response.Error, response.StatusCode);
+        var requestBodySize = RequestBodySize(response);
+        if (_activity is { } activity)
+        {
+            if (activity.IsAllDataRequested)
+            {
+                if (response.StatusCode is { } status)
+                {
+                    activity.SetTag(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+                }
+
+                if (response.RetryCount > 0)
+                {
+                    activity.SetTag(TelemetryNames.ResendCount, TelemetryValues.Box(response.RetryCount));
+                }
+
+                if (response.HttpResponse?.Version is { } version)
+                {
+                    activity.SetTag(TelemetryNames.ProtocolVersion, ProtocolVersion(version));
+                }
+
+                if (response.Timings is { } timings)
+                {
+                    SetTimings(activity, timings);
+                }
+
+                if (requestBodySize is { } size)
+                {
+                    activity.SetTag(TelemetryNames.RequestBodySize, size);
+                }
+
+                activity.SetTag(TelemetryNames.ResponseBodySize, response.BytesReceived);
+                if (errorType is not null)
+                {
+                    activity.SetTag(TelemetryNames.ErrorType, errorType);
+                }
+            }
+
+            if (errorType is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            // Stop() makes the activity that was current when the call started current again. The call often ends on
+            // another flow (the caller reading the body, inside activities of its own): leave that flow's current alone.
+            var current = Activity.Current;
+            activity.Stop();
+            if (current != activity)
+            {
+                Activity.Current = current;
+            }
+        }
+
+        if (_measure)
+        {
+            Record(response, errorType, requestBodySize);
+        }
+    }
+
+    // The returned attempt's phases (EventingOptions.CollectTimings), in seconds, and its connection.
+    private static void SetTimings(Activity activity, HttpTimings timings)
+    {
+        SetSeconds(activity, "queued", timings.Queued);
+        SetSeconds(activity, "dns", timings.Dns);
+        SetSeconds(activity, "connect", timings.Connect);
+        SetSeconds(activity, "tls", timings.Tls);
+        SetSeconds(activity, "request", timings.Request);
+        SetSeconds(activity, "first_byte", timings.FirstByte);
+        SetSeconds(activity, "download", timings.Download);
+        SetSeconds(activity, "total", timings.Total);
+        if (timings.ConnectionId is { } id)
+        {
+            activity.SetTag(TelemetryNames.ConnectionId, id);
+        }
+
+        if (timings.ConnectionReused is { } reused)
+        {
+            activity.SetTag(TelemetryNames.ConnectionReused, reused);
+        }
+
+        static void SetSeconds(Activity activity, string phase, TimeSpan? value)
+        {
+            if (value is { } duration)
+            {
+                activity.SetTag(TelemetryNames.TimingPrefix + phase, duration.TotalSeconds);
+            }
+        }
+    }
+
+    private static string ProtocolVersion(Version version) => (version.Major, version.Minor) switch
+    {
+        (1, 0) => "1.0",
+        (1, 1) => "1.1",
+        (2, 0) => "2",
+        (3, 0) => "3",
+        _ => version.ToString(),
+    };
+
+    // The bytes handed to the transport when the upload was counted (someone listens to upload progress), else the declared
+    // length; 0 without a body; unknown (not reported) for a body of undeclared length that nobody counted.
+    private long? RequestBodySize(HttpCallResponse response)
+    {
+        if (response.BytesSent > 0)
+        {
+            return response.BytesSent;
+        }
+
+        return _call.Request.Content is { } content ? content.Headers.ContentLength : 0;
+    }
+
+    private void Record(HttpCallResponse response, string? errorType, long? requestBodySize)
+    {
+        var tags = new TagList
+        {
+            { TelemetryNames.RequestMethod, _method },
+        };
+        if (_serverAddress is not null)
+        {
+            tags.Add(TelemetryNames.ServerAddress, _serverAddress);
+            tags.Add(TelemetryNames.ServerPort, _serverPort);
+            tags.Add(TelemetryNames.UrlScheme, _scheme);
+        }
+
+        if (response.StatusCode is { } status)
+        {
+            tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+        }
+
+        if (errorType is not null)
+        {
+            tags.Add(TelemetryNames.ErrorType, errorType);
+        }
+
+        if (requestBodySize is { } size && EventingDiagnostics.RequestBodySize.Enabled)
+        {
+            EventingDiagnostics.RequestBodySize.Record(size, tags);
+        }
+
+        if (EventingDiagnostics.ResponseBodySize.Enabled)
+        {
+            EventingDiagnostics.ResponseBodySize.Record(response.BytesReceived, tags);
+        }
+
+        if (EventingDiagnostics.CallDuration.Enabled && response.Duration is { } duration)
+        {
+            EventingDiagnostics.CallDuration.Record(duration.TotalSeconds, tags);
+        }
+    }
+}
