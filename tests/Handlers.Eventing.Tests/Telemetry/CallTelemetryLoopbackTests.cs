@@ -285,7 +285,7 @@ public sealed class CallTelemetryLoopbackTests
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture(runtime: true);
         var services = new ServiceCollection();
-        services.AddHttpClient("retried").AddHttpMessageHandler(() => new PollyRetryHandler()).AddEventing();
+        services.AddHttpClient("retried").AddTestRetry().AddEventing();
         using var provider = services.BuildServiceProvider();
         using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("retried");
 
