@@ -1,7 +1,7 @@
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
 
-namespace Handlers.Eventing.Tests.Calls;
+namespace Handlers.Eventing.Tests.Handlers;
 
 public class EventingHandlerTests
 {
