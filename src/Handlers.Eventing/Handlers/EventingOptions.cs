@@ -50,12 +50,20 @@ public sealed class EventingOptions
     /// <remarks>
     /// <para>
     /// Applies to clients configured with <c>AddEventing()</c>; the category is <c>Handlers.Eventing.HttpCall.{clientName}</c>.
-    /// Each call logs its start and each attempt's headers (Debug), each retry with its reason (Warning), and its end with
-    /// method, URI (query values redacted), status, attempts, bytes sent and received, time to headers, total time to the end
-    /// of the body and outcome (Information on success, Warning on error). Isolated listener exceptions are logged too.
+    /// Each call logs its start and each attempt's headers (Debug), each retry with its kind, reason and delay (Warning), and
+    /// its end in one line with method, URI (query values redacted), status, attempt, bytes sent and received, time to
+    /// headers, total time to the end of the body, outcome, and the phase timings when <see cref="CollectTimings"/> is on
+    /// (Information on success, Warning on error). Isolated listener exceptions are logged too. Attempts are numbered from 1
+    /// (Polly's own logs count them from 0).
     /// </para>
     /// <para>
-    /// The levels are checked when a call starts: when they are off, no listener is attached and nothing is allocated.
+    /// The logger is one of the library's own observers, not a listener of the call, and the levels are checked when a call
+    /// starts: when they are off, nothing is observed or allocated.
+    /// </para>
+    /// <para>
+    /// <c>IHttpClientFactory</c>'s default logging also logs every request (four messages per call, ending at the headers).
+    /// To keep only this line, remove it for the client with <c>RemoveAllLoggers()</c>:
+    /// <c>services.AddHttpClient("files").RemoveAllLoggers().AddEventing(o =&gt; o.LogLifecycle = true)</c>.
     /// </para>
     /// </remarks>
     public bool LogLifecycle { get; set; }

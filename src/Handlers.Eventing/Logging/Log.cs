@@ -3,7 +3,11 @@ using Microsoft.Extensions.Logging;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>The log messages of <see cref="EventingOptions.LogLifecycle"/>: stable event ids and names, structured fields.</summary>
-/// <remarks>URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds.</remarks>
+/// <remarks>
+/// URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds. The end of a call carries
+/// the returned attempt's phase timings in <c>{Timings}</c> (<c>" (queued 0.1ms, dns -, ...)"</c>) when
+/// <see cref="EventingOptions.CollectTimings"/> is on, and an empty string otherwise.
+/// </remarks>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, EventName = "CallStarting", Level = LogLevel.Debug,
@@ -25,17 +29,17 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
         Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms")]
+            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallSucceeded(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs);
+        double? timeToHeadersMs, double? durationMs, string timings);
 
     [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning,
         Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms")]
+            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallFailed(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, Exception? exception);
+        double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
 
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,
         Message = "A listener of {ListenerEvent} for {Method} {Uri} threw; the exception was reported, not thrown")]

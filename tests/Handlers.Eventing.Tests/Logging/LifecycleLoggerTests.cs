@@ -240,6 +240,21 @@ public class LifecycleLoggerTests
         Assert.DoesNotContain(logs.Records, r => r.Category.StartsWith("Handlers.Eventing", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task LogLifecycle_WithoutTimings_TheEndLineHasNoTimings()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
+        using var provider = Build(logs, "untimed", b => b.AddEventing(o => o.LogLifecycle = true));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("untimed");
+
+        using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
+
+        var end = Assert.Single(logs.ForCategory(Category + "untimed"));
+        Assert.Equal(string.Empty, end["Timings"]);
+        Assert.EndsWith("ms", end.Message, StringComparison.Ordinal);
+    }
+
     private static ServiceProvider Build(CapturingLoggerProvider logs, string name, Action<IHttpClientBuilder> configure)
     {
         var services = new ServiceCollection();

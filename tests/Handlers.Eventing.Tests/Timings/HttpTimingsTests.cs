@@ -4,6 +4,7 @@ using System.Net;
 using Handlers.Eventing.Internal;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Handlers.Eventing.Tests.Timings;
@@ -193,5 +194,30 @@ public sealed class HttpTimingsTests
         Assert.Equal(
             "queued 0.3ms, dns -, connect 1.5ms, tls -, request 0.1ms, firstByte 20.0ms, download 3.0ms, total 24.9ms, connection 7 (new), HTTP/1.1",
             timings.ToString());
+    }
+
+    [Fact]
+    public async Task LogLifecycle_WithCollectTimings_TheEndLineCarriesTheReturnedAttemptsPhases()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        services.AddHttpClient("timed").AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.CollectTimings = true;
+        });
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("timed");
+
+        using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
+
+        var end = Assert.Single(logs.ForCategory("Handlers.Eventing.HttpCall.timed"));
+        Assert.Equal("CallSucceeded", end.EventId.Name);
+        var timings = Assert.IsType<string>(end["Timings"]);
+        Assert.StartsWith(" (queued ", timings, StringComparison.Ordinal);
+        Assert.Contains("total ", timings, StringComparison.Ordinal);
+        Assert.EndsWith(timings, end.Message, StringComparison.Ordinal);
     }
 }

@@ -82,7 +82,8 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             {
                 Log.CallSucceeded(
                     _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt,
-                    BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds);
+                    BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                    Timings(response));
             }
         }
         else if (_logger.IsEnabled(LogLevel.Warning))
@@ -91,12 +92,15 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             Log.CallFailed(
                 _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempts,
                 BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
-                response.Error);
+                Timings(response), response.Error);
         }
     }
 
     public override void OnListenerException(HttpCall call, EventKey eventKey, Exception exception) =>
         Log.ListenerException(_logger, eventKey.Name, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), exception);
+
+    /// <summary>Returns the returned attempt's timings as the end of the line, or an empty string when they are not collected.</summary>
+    private static string Timings(HttpCallResponse response) => response.Timings is { } timings ? " (" + timings + ")" : string.Empty;
 
     /// <summary>
     /// Returns the request body bytes sent: counted when upload progress is listened to, otherwise the Content-Length once a
