@@ -1,11 +1,17 @@
 using BenchmarkDotNet.Running;
-using Handlers.Eventing.Benchmarks.Calls;
+using Handlers.Eventing.Benchmarks.Loopback;
 
-// `dotnet run -c Release --project tests/Handlers.Eventing.Benchmarks -- loopback [MiB] [rounds]` runs the socket harness;
-// anything else goes to BenchmarkDotNet (for example `-- --filter '*PerCall*'`).
+// `dotnet run -c Release --project tests/Handlers.Eventing.Benchmarks -- loopback <percall|streaming|logging|all> ...` runs the
+// real-socket harness (Loopback/LoopbackCommand.cs);
+// `-- alloc [calls]` runs the allocation probe (Probes/AllocationProbe.cs); anything else goes to BenchmarkDotNet (for example `-- --filter '*PerCall*'`).
 if (args.Length > 0 && args[0] == "loopback")
 {
-    return await LoopbackHarness.RunAsync(args);
+    return await LoopbackCommand.RunAsync(args);
+}
+
+if (args.Length > 0 && args[0] == "alloc")
+{
+    return Handlers.Eventing.Benchmarks.Probes.AllocationProbe.Run(args);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
