@@ -6,7 +6,7 @@ namespace Handlers.Eventing.Benchmarks.Loopback;
 /// The real-socket benchmarks, a plain harness (alternated rounds, medians; BenchmarkDotNet's per-invocation model fits
 /// neither a multi-second download nor 16 calls in flight):
 /// <c>loopback percall [inFlight: 1|16|both] [rounds] [calls]</c>, <c>loopback streaming [MiB] [rounds] [readKiB: 4|80|both]</c>,
-/// <c>loopback logging [rounds] [calls]</c>, <c>loopback all</c>.
+/// <c>loopback logging [rounds] [calls]</c>, <c>loopback all</c>; <c>loopback layers [inFlight] [rounds] [calls]</c> is a diagnosis.
 /// </summary>
 internal static class LoopbackCommand
 {
@@ -22,6 +22,9 @@ internal static class LoopbackCommand
         {
             case "percall":
                 await PerCallFamily.RunAsync(server, InFlight(Arg(2)), Int(3, 31), Int(4, 1000));
+                break;
+            case "layers":
+                await PerCallFamily.RunLayersAsync(server, InFlight(Arg(2)), Int(3, 31), Int(4, 1000));
                 break;
             case "streaming":
                 await StreamingFamily.RunAsync(server, Int(2, 256), ReadSizes(Arg(4)), Int(3, 11));

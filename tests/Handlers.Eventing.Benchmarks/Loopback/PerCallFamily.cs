@@ -30,6 +30,33 @@ internal static class PerCallFamily
         }
     }
 
+    /// <summary>
+    /// A diagnosis, not a target: what a real-socket call costs with layers that do part of the handler's work (two async
+    /// pass-through handlers; plus a forwarding content wrapper), next to the handler without listeners.
+    /// </summary>
+    public static async Task RunLayersAsync(LoopbackServer server, int[] inFlightCounts, int rounds, int callsPerRound)
+    {
+        foreach (var inFlight in inFlightCounts)
+        {
+            using var bare = new HttpClient(NewTransport());
+            using var layers = new HttpClient(PassThroughLayers.TwoAsyncLayers(NewTransport()));
+            using var wrapped = new HttpClient(PassThroughLayers.TwoAsyncLayersAndContentWrapper(NewTransport()));
+            using var noListeners = new HttpClient(new EventingHandler(NewTransport()));
+            var calls = callsPerRound * Math.Max(1, inFlight / 4);
+            var url = server.Item;
+            await AlternatingRounds.RunAsync(
+                string.Create(CultureInfo.InvariantCulture, $"loopback layers: GET 1 KiB, {inFlight} in flight"),
+                [
+                    new Variant("no handler (baseline)", () => RunCallsAsync(bare, url, inFlight, calls)),
+                    new Variant("two async pass-through handlers", () => RunCallsAsync(layers, url, inFlight, calls)),
+                    new Variant("two async pass-through handlers + content wrapper", () => RunCallsAsync(wrapped, url, inFlight, calls)),
+                    new Variant("EventingHandler, no listener", () => RunCallsAsync(noListeners, url, inFlight, calls)),
+                ],
+                rounds,
+                calls).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A no-op listener on each of the ten events, added to every call by the client-level configuration.</summary>
     public static EventingOptions EveryEventListened() => new EventingOptions().OnCall(static call => call
         .On(HttpEvents.HttpUploadProgress, static _ => { })
