@@ -11,6 +11,10 @@ public sealed partial class HttpCall
 
     internal bool HasListeners(EventKey eventKey) => ListenerCount(eventKey) > 0;
 
+    /// <summary>Gets a value indicating whether raising <paramref name="eventKey"/> reaches anyone: an observer of the library or a listener.</summary>
+    /// <remarks>Lets a caller skip building the event's arguments when nobody would see them.</remarks>
+    internal bool IsObserved(EventKey eventKey) => _observers is not null || HasListeners(eventKey);
+
     internal Exception? RaiseRetry(HttpRetryEvent retry) =>
         Raise(HttpEvents.Retry, retry, static (observer, args) => observer.OnRetry(args));
 

@@ -151,7 +151,10 @@ internal sealed class CallAttempt
         Body = content.Observer;
         Call.OnAttemptHeaders(this, response);
 
-        var failure = Call.RaiseHeaders(new HttpHeadersEvent(response.StatusCode, response, Call, Number, timings));
+        // The event object is built only when someone would see it: nothing is allocated for it otherwise.
+        var failure = Call.IsObserved(HttpEvents.HttpHeaders)
+            ? Call.RaiseHeaders(new HttpHeadersEvent(response.StatusCode, response, Call, Number, timings))
+            : null;
         if (failure is null && content.Observer.Total == 0)
         {
             failure = content.Observer.CompleteEmpty();
