@@ -97,13 +97,14 @@ internal static class AlternatingRounds
         foreach (var r in results)
         {
             Console.WriteLine(string.Create(c,
-                $"| {r.Name} | {FormatTime(r.MedianSeconds)} | {r.RatioOfMedians:0.000} | {r.MedianRoundRatio:0.000} | {FormatTime(r.MedianCpuSeconds)} | {r.CpuRatioOfMedians:0.000} | {r.CpuMedianRoundRatio:0.000} | {r.MedianBytes:0} B | {r.BytesOverBaseline:+0;-0;0} B |"));
+                $"| {r.Name} | {FormatTime(r.MedianSeconds)} | {r.RatioOfMedians:0.000} | {r.MedianRoundRatio:0.000} | {FormatTime(r.MedianCpuSeconds)} | {r.CpuRatioOfMedians:0.000} | {r.CpuMedianRoundRatio:0.000} | {r.MedianBytes:0.##} B | {r.BytesOverBaseline:+0.##;-0.##;0} B |"));
         }
     }
 
     private static string FormatTime(double seconds) =>
         seconds >= 1e-3 ? string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:0.000} ms")
-        : string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e6:0.00} µs");
+        : seconds >= 1e-6 ? string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e6:0.00} µs")
+        : string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e9:0.0} ns");
 }
 
 /// <summary>One variant of a workload: a round runs the same operations every time.</summary>
