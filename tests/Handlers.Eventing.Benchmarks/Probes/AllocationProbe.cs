@@ -1,6 +1,7 @@
 using System.Diagnostics.Tracing;
 using System.Globalization;
 using Handlers.Eventing.Benchmarks.Infrastructure;
+using Handlers.Eventing.Benchmarks.Logging;
 using Handlers.Eventing.Benchmarks.Loopback;
 
 namespace Handlers.Eventing.Benchmarks.Probes;
@@ -44,6 +45,25 @@ internal static class AllocationProbe
 
         var c = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(c, $"Bytes per call (exact, calling thread): {string.Join(", ", exact.Select(p => $"{p.Key} {p.Value:0} B"))}"));
+
+        // Lifecycle logging against the factory's default logging, same formatting provider at Information (LoggingClients).
+        using (var logging = new LoggingClients(static () => new InMemoryHandler(static _ => new ByteArrayContent(s_body))))
+        {
+            var perClient = new Dictionary<string, double>();
+            foreach (var (name, client) in logging.Clients)
+            {
+                Calls(client, 1000);
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                Calls(client, 10_000);
+                perClient[name] = (GC.GetAllocatedBytesForCurrentThread() - before) / 10_000.0;
+            }
+
+            var none = perClient[LoggingClients.None];
+            Console.WriteLine(string.Create(c,
+                $"Logging, bytes per call over the factory client without logging ({none:0} B): factory default logging {perClient[LoggingClients.FactoryLogging] - none:+0} B, " +
+                $"AddEventing + LogLifecycle {perClient[LoggingClients.LogLifecycle] - none:+0} B (AddEventing alone {perClient[LoggingClients.EventingOnly] - none:+0} B, " +
+                $"so the logging itself {perClient[LoggingClients.LogLifecycle] - perClient[LoggingClients.EventingOnly]:+0} B)"));
+        }
         foreach (var (name, _) in variants.Skip(1))
         {
             Console.WriteLine();
