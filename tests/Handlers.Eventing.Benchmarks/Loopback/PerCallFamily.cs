@@ -5,7 +5,8 @@ namespace Handlers.Eventing.Benchmarks.Loopback;
 /// <summary>
 /// Per call on real sockets: <c>GetAsync</c> of a 1 KiB body (buffered, the default completion option) with 1 and with 16
 /// calls in flight, without the handler (baseline), with an <see cref="EventingHandler"/> and no listener, and with a no-op
-/// listener on every one of the ten events of every call.
+/// listener on every one of the ten events of every call. Timings are measured apart (<see cref="TimingsFamily"/>): turning
+/// them on enables the runtime's HTTP events for the whole process, which would slow the other rows too.
 /// </summary>
 internal static class PerCallFamily
 {

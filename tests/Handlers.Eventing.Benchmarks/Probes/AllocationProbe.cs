@@ -24,6 +24,7 @@ internal static class AllocationProbe
         using var bare = new HttpClient(new InMemoryHandler(Body));
         using var noListeners = new HttpClient(new EventingHandler(new InMemoryHandler(Body)));
         using var everyEvent = new HttpClient(new EventingHandler(new InMemoryHandler(Body), PerCallFamily.EveryEventListened()));
+        using var timings = new HttpClient(new EventingHandler(new InMemoryHandler(Body), new EventingOptions { CollectTimings = true }));
         var variants = new (string Name, HttpClient Client)[] { ("bare", bare), ("no listener", noListeners), ("every event listened", everyEvent) };
 
         var exact = new Dictionary<string, double>();
@@ -78,6 +79,16 @@ internal static class AllocationProbe
             }
         }
 
+        // Last: timings turn the runtime's HTTP events on for the whole process (for minutes), which every later call pays.
+        Calls(timings, 1000);
+        var beforeTimed = GC.GetAllocatedBytesForCurrentThread();
+        Calls(timings, 10_000);
+        var timed = (GC.GetAllocatedBytesForCurrentThread() - beforeTimed) / 10_000.0;
+        var beforeBare = GC.GetAllocatedBytesForCurrentThread();
+        Calls(bare, 10_000);
+        var bareWhileTimed = (GC.GetAllocatedBytesForCurrentThread() - beforeBare) / 10_000.0;
+        Console.WriteLine(string.Create(c,
+            $"CollectTimings, no listener: {timed:0} B per call (+{timed - exact["bare"]:0} B over bare); meanwhile a bare call of another client: {bareWhileTimed:0} B (+{bareWhileTimed - exact["bare"]:0} B)"));
         return 0;
     }
 
