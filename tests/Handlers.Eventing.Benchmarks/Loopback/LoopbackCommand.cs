@@ -6,7 +6,7 @@ namespace Handlers.Eventing.Benchmarks.Loopback;
 /// The real-socket benchmarks, a plain harness (alternated rounds, medians; BenchmarkDotNet's per-invocation model fits
 /// neither a multi-second download nor 16 calls in flight):
 /// <c>loopback percall [inFlight: 1|16|both] [rounds] [calls]</c>, <c>loopback streaming [MiB] [rounds] [readKiB: 4|80|both]</c>,
-/// <c>loopback logging [rounds] [calls]</c>, <c>loopback timings [inFlight] [rounds] [calls]</c>, <c>loopback all</c>; <c>loopback layers [inFlight] [rounds] [calls]</c> is a diagnosis.
+/// <c>loopback logging [rounds] [calls]</c>, <c>loopback timings [inFlight] [rounds] [calls]</c>, <c>loopback telemetry [inFlight] [rounds] [calls]</c>, <c>loopback all</c>; <c>loopback layers [inFlight] [rounds] [calls]</c> is a diagnosis.
 /// </summary>
 internal static class LoopbackCommand
 {
@@ -29,6 +29,9 @@ internal static class LoopbackCommand
             case "timings":
                 await TimingsFamily.RunAsync(server, InFlight(Arg(2)), Int(3, 31), Int(4, 1000));
                 break;
+            case "telemetry":
+                await TelemetryFamily.RunAsync(server, InFlight(Arg(2)), Int(3, 31), Int(4, 1000));
+                break;
             case "streaming":
                 await StreamingFamily.RunAsync(server, Int(2, 256), ReadSizes(Arg(4)), Int(3, 11));
                 break;
@@ -39,10 +42,11 @@ internal static class LoopbackCommand
                 await PerCallFamily.RunAsync(server, [1, 16], 31, 1000);
                 await StreamingFamily.RunAsync(server, 256, [4 * 1024, 80 * 1024], 11);
                 await LoggingFamily.RunAsync(server, 31, 1000);
+                await TelemetryFamily.RunAsync(server, [1, 16], 31, 1000); // late: its listeners stay for the process
                 await TimingsFamily.RunAsync(server, [1, 16], 31, 1000); // last: it turns the runtime's HTTP events on
                 break;
             default:
-                Console.Error.WriteLine("Usage: loopback [percall [1|16|both] [rounds] [calls] | streaming [MiB] [rounds] [4|80|both] | logging [rounds] [calls] | timings [1|16|both] [rounds] [calls] | layers [1|16|both] [rounds] [calls] | all]");
+                Console.Error.WriteLine("Usage: loopback [percall [1|16|both] [rounds] [calls] | streaming [MiB] [rounds] [4|80|both] | logging [rounds] [calls] | timings [1|16|both] [rounds] [calls] | telemetry [1|16|both] [rounds] [calls] | layers [1|16|both] [rounds] [calls] | all]");
                 return 2;
         }
 
