@@ -24,6 +24,7 @@ public sealed partial class HttpCall
     private EventingOptions _options = s_defaultOptions;
     private CallObserver[]? _observers;
     private CancellationTokenSource? _sendCancellation;
+    private CancellationToken _sendToken;
     private OperationCanceledException? _abortException;
     private volatile EventKey? _terminalKey;
     private int _attemptCount;
@@ -134,6 +135,7 @@ public sealed partial class HttpCall
 
         // Published with a full fence, then the abort is read: Abort() writes its exception first, then reads the source.
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _sendToken = cancellationToken;
         Interlocked.Exchange(ref _sendCancellation, cancellation);
         if (AbortException is not null)
         {
@@ -236,6 +238,29 @@ public sealed partial class HttpCall
         {
             Interlocked.CompareExchange(ref _announceFault, failure, null);
         }
+    }
+
+    /// <summary>
+    /// Gets the token of the send's linked source, which <see cref="Abort"/> cancels, when a body read passes the very token the
+    /// call was sent with (HttpClient buffers the body with it): the read then needs no source of its own.
+    /// </summary>
+    internal bool TryGetSendToken(CancellationToken readToken, out CancellationToken token)
+    {
+        if (readToken.CanBeCanceled && readToken == _sendToken && Volatile.Read(ref _sendCancellation) is { } source)
+        {
+            try
+            {
+                token = source.Token;
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                // The call ended meanwhile.
+            }
+        }
+
+        token = default;
+        return false;
     }
 
     /// <summary>Records that an attempt's response headers arrived: its send ended.</summary>

@@ -74,13 +74,19 @@ internal sealed class ResponseBodyObserver
 
     /// <summary>
     /// Returns the token to pass to the inner read: the caller's, linked with one that <see cref="Abort"/> cancels, so that a
-    /// pending read ends at once rather than after the transport's drain timeout. One source per body and caller token.
+    /// pending read ends at once rather than after the transport's drain timeout. HttpClient's buffering reads with the token
+    /// the call was sent with, whose linked source the call already has; otherwise one source per body and caller token.
     /// </summary>
     public CancellationToken ReadToken(CancellationToken callerToken)
     {
         if (Volatile.Read(ref _closed) != 0)
         {
             return callerToken;
+        }
+
+        if (_call.TryGetSendToken(callerToken, out var sendToken))
+        {
+            return sendToken;
         }
 
         var source = _readCancellation;
