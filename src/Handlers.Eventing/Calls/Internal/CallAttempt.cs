@@ -4,7 +4,7 @@ using System.Runtime.ExceptionServices;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// One attempt of a call, as the attempt-level handler sends it: its number and kind, when it started, the request content it
+/// One attempt of a call, as the attempt-level handler sends it: its number and kind, its phase timer, the request content it
 /// wrapped for upload progress, and the observer of its response body. Its events go through the call.
 /// </summary>
 internal sealed class CallAttempt
@@ -19,7 +19,6 @@ internal sealed class CallAttempt
         _request = request;
         Number = number;
         Kind = kind;
-        StartTimestamp = Stopwatch.GetTimestamp();
     }
 
     public HttpCall Call { get; }
@@ -28,8 +27,6 @@ internal sealed class CallAttempt
     public int Number { get; }
 
     public HttpAttemptKind Kind { get; }
-
-    public long StartTimestamp { get; }
 
     /// <summary>Gets the timestamp of the response headers, or 0 before they arrived.</summary>
     public long HeadersTimestamp { get; private set; }
