@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -21,14 +22,30 @@ internal sealed class ObservedResponseContent : HttpContent
     public ObservedResponseContent(HttpContent inner, HttpCall call, CallAttempt? attempt, bool hasNoBody)
     {
         _inner = inner;
+        long? storedLength = null;
         foreach (var header in inner.Headers.NonValidated)
         {
-            Headers.TryAddWithoutValidation(header.Key, header.Value);
+            var values = header.Value;
+            if (values.Count != 1)
+            {
+                Headers.TryAddWithoutValidation(header.Key, values);
+                continue;
+            }
+
+            // One value (nearly every content header): the string overload, without boxing the values as an IEnumerable.
+            var value = values.ToString();
+            Headers.TryAddWithoutValidation(header.Key, value);
+            if (string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase)
+                && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
+            {
+                storedLength = length;
+            }
         }
 
-        // Read after the copy: a length the inner content computes (rather than stores) is answered by TryComputeLength,
-        // exactly as the inner content answers it, without materializing a header.
-        _innerLength = inner.Headers.ContentLength;
+        // A length the inner content stores (the transport's) is read from the copy above. One it computes rather than stores
+        // is asked for after the copy, and answered by TryComputeLength exactly as the inner content answers it, without
+        // materializing a header here.
+        _innerLength = storedLength ?? inner.Headers.ContentLength;
         if (_innerLength is null && ContentLengthRemoved(inner.Headers))
         {
             // The inner content's length was removed on purpose (automatic decompression): a buffered copy must not get one.
