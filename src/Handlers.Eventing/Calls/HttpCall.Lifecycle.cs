@@ -182,7 +182,7 @@ public sealed partial class HttpCall
 
         Response.Attempts = number;
         Response.RetryCount = number - 1;
-        var attempt = new CallAttempt(this, request, number, overlaps ? HttpAttemptKind.Hedge : HttpAttemptKind.Retry);
+        var attempt = new CallAttempt(this, request, number);
         var failure = announceFault;
         if (number > 1 && !announced)
         {

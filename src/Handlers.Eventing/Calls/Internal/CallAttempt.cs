@@ -4,8 +4,8 @@ using System.Runtime.ExceptionServices;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// One attempt of a call, as the attempt-level handler sends it: its number and kind, its phase timer, the request content it
-/// wrapped for upload progress, and the observer of its response body. Its events go through the call.
+/// One attempt of a call, as the attempt-level handler sends it: its number, its phase timer, the request content it
+/// wrapped for upload progress, and observes its response (the body observer points back to it). Its events go through the call.
 /// </summary>
 internal sealed class CallAttempt
 {
@@ -13,12 +13,11 @@ internal sealed class CallAttempt
     private HttpContent? _originalContent;
     private Exception? _listenerFault;
 
-    public CallAttempt(HttpCall call, HttpRequestMessage request, int number, HttpAttemptKind kind)
+    public CallAttempt(HttpCall call, HttpRequestMessage request, int number)
     {
         Call = call;
         _request = request;
         Number = number;
-        Kind = kind;
     }
 
     public HttpCall Call { get; }
@@ -26,16 +25,11 @@ internal sealed class CallAttempt
     /// <summary>Gets the attempt's number, from 1, in the order the attempts started.</summary>
     public int Number { get; }
 
-    public HttpAttemptKind Kind { get; }
-
     /// <summary>Gets the timestamp of the response headers, or 0 before they arrived.</summary>
     public long HeadersTimestamp { get; private set; }
 
     /// <summary>Gets the request body bytes handed to the transport, when upload progress is listened to.</summary>
     public long BytesSent { get; private set; }
-
-    /// <summary>Gets the observer of the attempt's response body, once the headers arrived.</summary>
-    public ResponseBodyObserver? Body { get; private set; }
 
     /// <summary>Gets the attempt's phase timer, when <see cref="EventingOptions.CollectTimings"/> is on.</summary>
     public AttemptTimer? Timer { get; private set; }
@@ -145,7 +139,6 @@ internal sealed class CallAttempt
 
         var content = new ObservedResponseContent(response.Content, Call, this, ObservedResponseContent.HasNoBody(_request, response));
         response.Content = content;
-        Body = content.Observer;
         Call.OnAttemptHeaders(this, response);
 
         // The event object is built only when someone would see it: nothing is allocated for it otherwise.

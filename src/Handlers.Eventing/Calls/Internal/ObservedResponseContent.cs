@@ -75,13 +75,7 @@ internal sealed class ObservedResponseContent : HttpContent
         }
         catch (Exception ex)
         {
-            var mapped = Observer.MapReadFailure(ex, cancellationToken);
-            Observer.ThrowFailure(mapped);
-            if (!ReferenceEquals(mapped, ex))
-            {
-                ExceptionDispatchInfo.Throw(mapped);
-            }
-
+            Observer.ThrowFailure(ex, cancellationToken);
             throw;
         }
 

@@ -81,7 +81,7 @@ internal sealed class ObservedResponseStream : Stream
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex, cancellationToken);
+            _body.ThrowFailure(ex, cancellationToken);
             throw;
         }
 
@@ -165,7 +165,7 @@ internal sealed class ObservedResponseStream : Stream
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex, cancellationToken);
+            _body.ThrowFailure(ex, cancellationToken);
             throw;
         }
 
@@ -194,17 +194,6 @@ internal sealed class ObservedResponseStream : Stream
 
         _body.OnRead(read, chunk.IsEmpty ? default : chunk[..read]);
         return read;
-    }
-
-    /// <summary>Records a failed read and throws what the caller must see; returns for the caller's <c>throw;</c> when that is <paramref name="exception"/>.</summary>
-    private void ThrowFailure(Exception exception, CancellationToken cancellationToken)
-    {
-        var mapped = _body.MapReadFailure(exception, cancellationToken);
-        _body.ThrowFailure(mapped);
-        if (!ReferenceEquals(mapped, exception))
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(mapped);
-        }
     }
 
     private void ReturnScratch()

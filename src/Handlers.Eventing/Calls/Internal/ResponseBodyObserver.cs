@@ -106,23 +106,6 @@ internal sealed class ResponseBodyObserver
         return source.Token;
     }
 
-    /// <summary>
-    /// Returns the exception a failed read throws as the caller would have seen it: a cancellation by the caller's token
-    /// carries that token, not the linked one <see cref="ReadToken"/> passed to the transport.
-    /// </summary>
-    public Exception MapReadFailure(Exception exception, CancellationToken callerToken)
-    {
-        if (exception is OperationCanceledException canceled && callerToken.IsCancellationRequested
-            && Volatile.Read(ref _aborted) == 0 && canceled.CancellationToken != callerToken)
-        {
-            return canceled is TaskCanceledException
-                ? new TaskCanceledException(canceled.Message, canceled.InnerException, callerToken)
-                : new OperationCanceledException(canceled.Message, canceled.InnerException, callerToken);
-        }
-
-        return exception;
-    }
-
     /// <summary>Throws the exception the body closed with, so that using it after that throws the call's error.</summary>
     /// <remarks>An abort that is still closing the body (its exception not recorded yet) throws the abort exception.</remarks>
     public void ThrowIfFaulted()
@@ -135,11 +118,12 @@ internal sealed class ResponseBodyObserver
 
     /// <summary>
     /// Records a failed read or copy and throws what the caller must see instead of <paramref name="exception"/>; returns when
-    /// that is <paramref name="exception"/> itself, for the caller's <c>throw;</c>.
+    /// that is <paramref name="exception"/> itself, for the caller's <c>throw;</c>. A cancellation by
+    /// <paramref name="callerToken"/> is thrown carrying that token, not the linked one <see cref="ReadToken"/> gave the transport.
     /// </summary>
-    public void ThrowFailure(Exception exception)
+    public void ThrowFailure(Exception exception, CancellationToken callerToken = default)
     {
-        var toThrow = OnFailure(exception);
+        var toThrow = OnFailure(AsCallerSawIt(exception, callerToken));
         if (!ReferenceEquals(toThrow, exception))
         {
             ExceptionDispatchInfo.Throw(toThrow);
@@ -251,6 +235,20 @@ internal sealed class ResponseBodyObserver
 
         DisposeInner();
         return listenerException;
+    }
+
+    /// <summary>Returns a cancellation by the caller's token as the caller would have seen it: carrying that token.</summary>
+    private Exception AsCallerSawIt(Exception exception, CancellationToken callerToken)
+    {
+        if (exception is OperationCanceledException canceled && callerToken.IsCancellationRequested
+            && Volatile.Read(ref _aborted) == 0 && canceled.CancellationToken != callerToken)
+        {
+            return canceled is TaskCanceledException
+                ? new TaskCanceledException(canceled.Message, canceled.InnerException, callerToken)
+                : new OperationCanceledException(canceled.Message, canceled.InnerException, callerToken);
+        }
+
+        return exception;
     }
 
     /// <summary>Gets the exception a closed body throws: what it closed with, or the abort exception while an abort is closing it.</summary>
