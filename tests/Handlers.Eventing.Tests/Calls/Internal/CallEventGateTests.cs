@@ -20,6 +20,7 @@ public class CallEventGateTests
     public async Task UseLock_WhileAnUnlockedRaiseRuns_WaitsForItThenLocksEveryRaise()
     {
         var holder = new Holder();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var raising = Task.Run(() =>
@@ -27,17 +28,24 @@ public class CallEventGateTests
             var locked = holder.Gate.Enter();
             inside.SetResult();
             release.Task.Wait(TestTimeouts.Default);
+            order.Enqueue("raise ended");
             holder.Gate.Exit(locked);
             return locked;
         });
         await inside.Task.WithTimeout();
 
-        var switching = Task.Run(() => holder.Gate.UseLock());
-        var first = await Task.WhenAny(switching, Task.Delay(TimeSpan.FromMilliseconds(200)));
-        Assert.NotSame(switching, first);
+        var switching = Task.Run(() =>
+        {
+            holder.Gate.UseLock();
+            order.Enqueue("switched");
+        });
 
+        // The switch has begun (the mode is set) while the unlocked raise still runs: it must now wait for that raise.
+        Assert.True(SpinWait.SpinUntil(() => holder.Gate.IsLocking, TestTimeouts.Default));
         release.SetResult();
         await switching.WithTimeout();
+
+        Assert.Equal(["raise ended", "switched"], order);
         Assert.False(await raising.WithTimeout());
         var lockedNow = holder.Gate.Enter();
         holder.Gate.Exit(lockedNow);
