@@ -28,17 +28,17 @@ internal static partial class Log
         ILogger logger, string method, string uri, int attempt, HttpAttemptKind attemptKind, string reason, double? delayMs, Exception? exception);
 
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
-        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
+        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
             "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallSucceeded(
-        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
         double? timeToHeadersMs, double? durationMs, string timings);
 
     [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning,
-        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, sent {BytesSent} B, " +
+        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
             "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallFailed(
-        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, long bytesSent, long bytesReceived,
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
         double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
 
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,

@@ -74,6 +74,7 @@ public class LifecycleLoggerTests
         var records = logs.ForCategory(Category + "retried");
         Assert.Equal(["Retrying", "Retrying", "CallSucceeded"], records.Select(r => r.EventId.Name));
         Assert.Equal([2, 3, 3], records.Select(r => r["Attempt"]));
+        Assert.Equal(2, records[^1]["RetryCount"]);
         Assert.All(records.Take(2), r => Assert.Equal("status 503", r["Reason"]));
         Assert.All(records.Take(2), r => Assert.Equal(LogLevel.Warning, r.Level));
         Assert.Equal(4, records[0].EventId.Id);
@@ -98,7 +99,10 @@ public class LifecycleLoggerTests
         Assert.Equal(LogLevel.Warning, end.Level);
         Assert.Equal("Error", end["Outcome"]);
         Assert.Null(end["StatusCode"]);
-        Assert.Equal(2, end["Attempt"]);
+
+        // One meaning for each field: no attempt's headers arrived (attempt 0), after one retry.
+        Assert.Equal(0, end["Attempt"]);
+        Assert.Equal(1, end["RetryCount"]);
         Assert.Same(ex, end.Exception);
     }
 

@@ -81,7 +81,7 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             if (_logger.IsEnabled(LogLevel.Information))
             {
                 Log.CallSucceeded(
-                    _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt,
+                    _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt, response.RetryCount,
                     BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                     Timings(response));
             }
@@ -90,7 +90,7 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
         {
             var outcome = response.Error is OperationCanceledException ? "Canceled" : "Error";
             Log.CallFailed(
-                _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempts,
+                _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempt, response.RetryCount,
                 BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                 Timings(response), response.Error);
         }
