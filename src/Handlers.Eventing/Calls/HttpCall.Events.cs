@@ -3,7 +3,7 @@ using Handlers.Eventing.Internal;
 namespace Handlers.Eventing;
 
 // Raising the call's events: one at a time (CallEventGate), the library's observers first, then the listeners, every listener
-// of an emit running even when one throws. Each method returns the listener exception the operation that raised the event
+// of an emit running even when one throws, and outside any attempt's timing flow (work a listener starts is not the call's). Each method returns the listener exception the operation that raised the event
 // must throw, or null (isolated exceptions are reported instead).
 public sealed partial class HttpCall
 {
@@ -33,6 +33,7 @@ public sealed partial class HttpCall
     internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
     {
         var locked = _gate.Enter();
+        var flow = AttemptTimer.SuspendFlow();
         try
         {
             var failure = RaiseToListeners(HttpEvents.HttpDownloadProgress, progress);
@@ -52,6 +53,7 @@ public sealed partial class HttpCall
         }
         finally
         {
+            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
     }
@@ -60,6 +62,7 @@ public sealed partial class HttpCall
     internal Exception? RaiseBodyDone(CallAttempt attempt, HttpProgress? emptyProgress)
     {
         var locked = _gate.Enter();
+        var flow = AttemptTimer.SuspendFlow();
         try
         {
             if (emptyProgress is { } progress && RaiseToListeners(HttpEvents.HttpDownloadProgress, progress) is { } failure)
@@ -67,11 +70,12 @@ public sealed partial class HttpCall
                 return failure;
             }
 
-            Notify(HttpEvents.HttpDone, Response, static (observer, response) => observer.OnBodyEnded(response));
+            Notify(HttpEvents.HttpDone, (Response, attempt.Number), static (observer, args) => observer.OnBodyEnded(args.Response, args.Number));
             return RaiseToListeners(HttpEvents.HttpDone, Response);
         }
         finally
         {
+            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
     }
@@ -89,6 +93,7 @@ public sealed partial class HttpCall
     private Exception? Raise<TArgs>(EventKey<TArgs> eventKey, TArgs args, Action<CallObserver, TArgs>? notify)
     {
         var locked = _gate.Enter();
+        var flow = AttemptTimer.SuspendFlow();
         try
         {
             if (notify is not null)
@@ -100,6 +105,7 @@ public sealed partial class HttpCall
         }
         finally
         {
+            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
     }

@@ -30,7 +30,8 @@ public sealed partial class HttpCall
     private int _attemptCount;
     private int _announcedThrough;
     private Exception? _announceFault;
-    private int _sendsInFlight;
+    private int _sendsInFlight;  // attempts from their start until their response was handed up (after httpHeaders) or their send failed
+    private int _attemptsOpen;   // attempts from their start until their last event: the send failed, or their body closed
     private HttpStatusCode? _lastStatus;
     private Exception? _lastError;
     private ResponseBodyObserver? _returned;
@@ -67,15 +68,18 @@ public sealed partial class HttpCall
 
         var abort = new OperationCanceledException(
             $"The HTTP call {Request.Method} {Request.RequestUri} was aborted by HttpCall.Abort().");
-        if (Interlocked.CompareExchange(ref _abortException, abort, null) is not null)
-        {
-            return;
-        }
-
         bool notSent;
         ResponseBodyObserver? returned;
         lock (SyncRoot)
         {
+            // Once the returned body has delivered its last byte the outcome is decided (TryDecideBodyEnd): the abort changes
+            // nothing, also from inside httpDone. Decided under the same lock, so exactly one of the two wins.
+            if (Phase >= CallPhase.Ended || _returned is { EndDecided: true } || _abortException is not null)
+            {
+                return;
+            }
+
+            Volatile.Write(ref _abortException, abort);
             notSent = !_sent;
             _sent = true;
             returned = _returned;
@@ -155,6 +159,7 @@ public sealed partial class HttpCall
     {
         int number;
         bool overlaps;
+        bool useLock;
         bool announced;
         Exception? announceFault;
         HttpStatusCode? previousStatus;
@@ -169,13 +174,18 @@ public sealed partial class HttpCall
             number = ++_attemptCount;
             overlaps = _sendsInFlight > 0;
             _sendsInFlight++;
+
+            // An earlier attempt that can still raise events (its body is open, or it is raising its last event) means events
+            // of two attempts could meet: the gate takes its lock from now on. A retry after a closed body needs none.
+            useLock = overlaps || _attemptsOpen > 0;
+            _attemptsOpen++;
             announced = number <= _announcedThrough;
             announceFault = announced ? Interlocked.Exchange(ref _announceFault, null) : null;
             previousStatus = _lastStatus;
             previousError = _lastError;
         }
 
-        if (overlaps)
+        if (useLock)
         {
             _gate.UseLock();
         }
@@ -195,6 +205,7 @@ public sealed partial class HttpCall
         {
             // A retry listener threw: the attempt fails before it is sent, with the listener's own exception.
             OnAttemptFailed(attempt, failure);
+            OnAttemptSendEnded(failed: true);
             ExceptionDispatchInfo.Throw(failure);
         }
 
@@ -269,7 +280,6 @@ public sealed partial class HttpCall
         bool returned;
         lock (SyncRoot)
         {
-            _sendsInFlight--;
             _lastStatus = response.StatusCode;
             _lastError = null;
             returned = _returned is not null;
@@ -281,16 +291,36 @@ public sealed partial class HttpCall
             // a hedged attempt that answers after the winner does not overwrite it.
             Response.HttpResponse = response;
             Response.StatusCode = response.StatusCode;
+            Response.Attempt = attempt.Number;
             Response.SetHeaders(attempt.HeadersTimestamp);
         }
     }
+
+    /// <summary>
+    /// Records that an attempt's send ended, after its last event of the send (<see cref="HttpEvents.HttpHeaders"/>, or
+    /// <see cref="HttpEvents.HttpError"/> when it failed): an attempt starting from now on does not run beside it. A failed
+    /// send was the attempt's last event; an answered one lives on in its body (<see cref="OnBodyClosed"/>).
+    /// </summary>
+    internal void OnAttemptSendEnded(bool failed)
+    {
+        lock (SyncRoot)
+        {
+            _sendsInFlight--;
+            if (failed)
+            {
+                _attemptsOpen--;
+            }
+        }
+    }
+
+    /// <summary>Gets the number of the attempt whose response the call returned, or 0 before one was returned.</summary>
+    internal int ReturnedAttempt => Volatile.Read(ref _returned)?.Attempt?.Number ?? 0;
 
     /// <summary>Records that an attempt's send failed.</summary>
     internal void OnAttemptFailed(CallAttempt attempt, Exception exception)
     {
         lock (SyncRoot)
         {
-            _sendsInFlight--;
             _lastStatus = null;
             _lastError = exception;
         }
@@ -339,7 +369,7 @@ public sealed partial class HttpCall
         BodyEnd? closed;
         lock (SyncRoot)
         {
-            _returned = body;
+            Volatile.Write(ref _returned, body);
             if (Phase == CallPhase.Sending)
             {
                 _phase = (int)CallPhase.Receiving;
@@ -376,6 +406,45 @@ public sealed partial class HttpCall
     }
 
     /// <summary>
+    /// Decides that a body which delivered its last byte ended complete, before its <see cref="HttpEvents.HttpDone"/> is raised:
+    /// from then on <see cref="Abort"/> changes nothing. Returns <see langword="false"/> when an abort came first for the body the
+    /// call returned: the body then closes as aborted. Bodies not returned (yet) always end complete; the call decides from
+    /// their end when it takes them (<see cref="OnResponse"/>).
+    /// </summary>
+    internal bool TryDecideBodyEnd(ResponseBodyObserver body)
+    {
+        lock (SyncRoot)
+        {
+            if (ReferenceEquals(_returned, body) && _abortException is not null)
+            {
+                return false;
+            }
+
+            body.EndDecided = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends a call whose request never reached a call-level handler, with the exception its send failed with. Returns a listener
+    /// exception of the call's end, or <see langword="null"/>; does nothing when a handler started the call meanwhile.
+    /// </summary>
+    private Exception? EndNotSent(Exception error)
+    {
+        lock (SyncRoot)
+        {
+            if (_sent)
+            {
+                return null;
+            }
+
+            _sent = true;
+        }
+
+        return End(error);
+    }
+
+    /// <summary>
     /// Records how a response body closed (its observer reports it once) and ends the call when that body is the one the
     /// call returned. Returns a listener exception of the call's end, or <see langword="null"/>.
     /// </summary>
@@ -387,6 +456,10 @@ public sealed partial class HttpCall
             body.ReportedEnd = end;
             body.ReportedError = error;
             returned = ReferenceEquals(_returned, body);
+            if (body.Attempt is not null)
+            {
+                _attemptsOpen--;
+            }
         }
 
         return returned ? End(ErrorFor(end, error)) : null;
@@ -429,6 +502,7 @@ public sealed partial class HttpCall
 
         Exception? first = null;
         var locked = _gate.Enter();
+        var flow = AttemptTimer.SuspendFlow();
         try
         {
             NotifyCallEnded();
@@ -444,6 +518,7 @@ public sealed partial class HttpCall
         }
         finally
         {
+            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
 

@@ -73,6 +73,13 @@ public partial class HttpCall
 
             response = null;
         }
+        catch (Exception ex) when (!IsStarted)
+        {
+            // The request never reached the handler (a relative URI without BaseAddress, a disposed client, a pipeline without
+            // an EventingHandler): this call ends here, with what the caller gets. A listener exception of its end wins.
+            ThrowIfNotNull(EndNotSent(ex));
+            throw;
+        }
         catch (HttpRequestException ex) when (ex.InnerException is { } inner && ReferenceEquals(inner, Response.Error) && !ReferenceEquals(ex, inner))
         {
             // HttpContent's copy wraps an IOException a listener threw; the caller gets the listener's own object.

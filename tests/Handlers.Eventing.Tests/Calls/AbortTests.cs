@@ -162,4 +162,130 @@ public class AbortTests
 
     private static Task<TimeSpan> StampWhenDone(Task task, Stopwatch clock) =>
         task.ContinueWith(_ => clock.Elapsed, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    // Issue 19, defect 3: a synchronous Read blocked in the transport is released by Abort() at once, not by the transport's
+    // drain timeout (here 30 s): ~100 KB of the body are never sent, below SocketsHttpHandler's 1 MiB drain limit. The test
+    // aborts only once the read has entered the transport (a probe stream below the handler says so), so it exercises the
+    // blocked read, not a read that starts after the abort.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Abort_DuringBlockedSyncRead_ReadThrowsWithinSeconds(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var probe = new ReadProbeHandler(new SocketsHttpHandler { ResponseDrainTimeout = TimeSpan.FromSeconds(30) });
+        using var client = LoopbackVersions.Client(http2, new EventingHandler(probe));
+        using var request = server.Request(http2, "hang-body/200000?send=100000");
+        var call = HttpCall.For(request);
+
+        // Sent asynchronously (SocketsHttpHandler's synchronous Send is HTTP/1.1 only), read synchronously on a thread of its own.
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var reader = Task.Factory.StartNew(
+            () =>
+            {
+                using var stream = response.Content.ReadAsStream();
+                stream.ReadExactly(new byte[100_000]);
+                probe.Arm();
+                return Record.Exception(() => stream.ReadExactly(new byte[1]));
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        await probe.ReadEntered.WithTimeout();
+        var aborted = Stopwatch.StartNew();
+        call.Abort();
+        var thrown = await reader.WithTimeout(TimeSpan.FromSeconds(5));
+
+        Assert.IsAssignableFrom<OperationCanceledException>(thrown);
+        Assert.True(aborted.Elapsed < TimeSpan.FromSeconds(5), $"The blocked read ended {aborted.ElapsedMilliseconds} ms after Abort().");
+        Assert.IsAssignableFrom<OperationCanceledException>((await call.Completion.WithTimeout()).Error);
+    }
+
+    /// <summary>Wraps each response body in a stream that signals when a read enters it after <see cref="Arm"/>.</summary>
+    private sealed class ReadProbeHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _armed;
+
+        public Task ReadEntered => _entered.Task;
+
+        public void Arm() => _armed = true;
+
+        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Wrap(base.Send(request, cancellationToken));
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Wrap(await base.SendAsync(request, cancellationToken));
+
+        private HttpResponseMessage Wrap(HttpResponseMessage response)
+        {
+            var content = new StreamContent(new ProbeStream(response.Content.ReadAsStream(), this));
+            foreach (var header in response.Content.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = content;
+            return response;
+        }
+
+        private sealed class ProbeStream(Stream inner, ReadProbeHandler owner) : Stream
+        {
+            public override bool CanRead => true;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => false;
+
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+            public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+            public override int Read(Span<byte> buffer)
+            {
+                Entered();
+                return inner.Read(buffer);
+            }
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                Entered();
+                return inner.ReadAsync(buffer, cancellationToken);
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+                ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    inner.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+
+            private void Entered()
+            {
+                if (owner._armed)
+                {
+                    owner._entered.TrySetResult();
+                }
+            }
+        }
+    }
 }

@@ -307,4 +307,64 @@ public class HttpCallSendTests
         Assert.Equal(30000, recorder.Body.Length);
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
     }
+    // Issue 19, defect 4: the library's own SendAsync ends its call on every failure, also one raised before the request
+    // reaches the handler: error with that exception, complete, Completion done.
+    [Fact]
+    public async Task SendAsync_RelativeUriWithoutBaseAddress_EndsTheCallWithHttpClientsException()
+    {
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, "relative/path");
+        var recorder = new EventRecorder(call);
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync().WithTimeout());
+
+        var final = await call.Completion.WithTimeout();
+        Assert.Same(thrown, final.Error);
+        Assert.True(call.IsFinished);
+        Assert.Equal("error,complete:True", string.Join(',', recorder.Names));
+    }
+
+    [Fact]
+    public async Task SendAsync_DisposedClient_EndsTheCallWithObjectDisposedException()
+    {
+        var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, "http://127.0.0.1:1/");
+        client.Dispose();
+        HttpCallResponse? error = null;
+        call.On(HttpEvents.Error, r => error = r);
+
+        var thrown = await Assert.ThrowsAsync<ObjectDisposedException>(() => call.SendAsync().WithTimeout());
+
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+        Assert.Same(call.Response, error);
+    }
+
+    [Fact]
+    public async Task SendAsync_ClientWithoutEventingHandler_EndsTheCallWithTheException()
+    {
+        var mock = new MockHttpMessageHandler();
+        mock.When("*").Respond(HttpStatusCode.OK, "text/plain", "hello");
+        using var client = new HttpClient(mock);
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync().WithTimeout());
+
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+    }
+
+    [Fact]
+    public async Task SendAsync_FailsBeforeTheHandler_ErrorListenerExceptionIsThrownAfterComplete()
+    {
+        using var client = NewClient();
+        var call = client.CreateCall(HttpMethod.Get, "relative/path");
+        var listenerFault = new InvalidTimeZoneException("from the error listener");
+        var completed = false;
+        call.On(HttpEvents.Error, _ => throw listenerFault).On(HttpEvents.Complete, _ => completed = true);
+
+        var thrown = await Assert.ThrowsAsync<InvalidTimeZoneException>(() => call.SendAsync().WithTimeout());
+
+        Assert.Same(listenerFault, thrown);
+        Assert.True(completed);
+        Assert.IsType<InvalidOperationException>(call.Response.Error);
+    }
 }

@@ -271,7 +271,7 @@ public sealed class CallTelemetryTests
         observer.OnHeaders(new HttpHeadersEvent(HttpStatusCode.Accepted, response, call, 1));
         call.Response.Attempt = 1;
         call.Response.BytesReceived = 4096;
-        observer.OnBodyEnded(call.Response);
+        observer.OnBodyEnded(call.Response, call.Response.Attempt);
 
         var events = observer.Activity!.Events.ToList();
         Assert.Equal(["handlers.eventing.headers", "handlers.eventing.body.end"], events.Select(e => e.Name));

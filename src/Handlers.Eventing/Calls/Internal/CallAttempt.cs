@@ -60,7 +60,7 @@ internal sealed class CallAttempt
 
         timer.OnEnd();
         var timings = timer.Snapshot();
-        var returned = Call.Response.Attempt;
+        var returned = Call.ReturnedAttempt;
         if (returned == 0 || returned == Number)
         {
             Call.Response.Timings = timings;
@@ -108,18 +108,25 @@ internal sealed class CallAttempt
     /// </summary>
     public void OnSendFailed(Exception exception)
     {
-        var timings = EndTimings();
-        var listenerFault = _listenerFault;
-        Call.OnAttemptFailed(this, listenerFault ?? exception);
-        if (listenerFault is not null)
+        try
         {
-            ExceptionDispatchInfo.Throw(listenerFault);
-        }
+            var timings = EndTimings();
+            var listenerFault = _listenerFault;
+            Call.OnAttemptFailed(this, listenerFault ?? exception);
+            if (listenerFault is not null)
+            {
+                ExceptionDispatchInfo.Throw(listenerFault);
+            }
 
-        if (exception is not OperationCanceledException && !Call.IsAborted
-            && Call.RaiseAttemptFailed(new HttpErrorEvent(exception, Call, Number, timings)) is { } failure)
+            if (exception is not OperationCanceledException && !Call.IsAborted
+                && Call.RaiseAttemptFailed(new HttpErrorEvent(exception, Call, Number, timings)) is { } failure)
+            {
+                ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+        finally
         {
-            ExceptionDispatchInfo.Throw(failure);
+            Call.OnAttemptSendEnded(failed: true);
         }
     }
 
@@ -128,6 +135,18 @@ internal sealed class CallAttempt
     /// the response cannot have (HEAD, 1xx, 204, 304) at once. Throws a listener's exception.
     /// </summary>
     public HttpResponseMessage OnHeaders(HttpResponseMessage response)
+    {
+        try
+        {
+            return ObserveResponse(response);
+        }
+        finally
+        {
+            Call.OnAttemptSendEnded(failed: false);
+        }
+    }
+
+    private HttpResponseMessage ObserveResponse(HttpResponseMessage response)
     {
         HeadersTimestamp = Stopwatch.GetTimestamp();
         HttpTimings? timings = null;

@@ -33,10 +33,10 @@ internal abstract class CallObserver
     }
 
     /// <summary>
-    /// The body of the response the call returned was received to its end (before the <see cref="HttpEvents.HttpDone"/>
-    /// listeners of that attempt). Not raised when the call ends without a complete body.
+    /// The body of attempt <paramref name="attempt"/> was received to its end (before the <see cref="HttpEvents.HttpDone"/>
+    /// listeners of that attempt). Not raised for a body that failed or was abandoned.
     /// </summary>
-    public virtual void OnBodyEnded(HttpCallResponse response)
+    public virtual void OnBodyEnded(HttpCallResponse response, int attempt)
     {
     }
 

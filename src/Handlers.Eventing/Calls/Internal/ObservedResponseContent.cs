@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -12,6 +13,8 @@ namespace Handlers.Eventing.Internal;
 /// </summary>
 internal sealed class ObservedResponseContent : HttpContent
 {
+    private const int CopyBufferSize = 81920;
+
     private readonly HttpContent _inner;
     private readonly long? _innerLength;
 
@@ -84,15 +87,29 @@ internal sealed class ObservedResponseContent : HttpContent
 
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // Copied read by read rather than by the inner content's own synchronous copy, which takes no token once it started:
+        // each read is one Abort() and the caller's token end at once (ResponseBodyObserver.ReadBlocking).
         Observer.EnterRead();
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            _inner.CopyTo(new ResponseCopyStream(stream, Observer), context, cancellationToken);
+            using var source = _inner.ReadAsStream(cancellationToken);
+            Observer.SetStream(source);
+            var destination = new ResponseCopyStream(stream, Observer);
+            int read;
+            while ((read = Observer.ReadBlocking(source, buffer, cancellationToken)) != 0)
+            {
+                destination.Write(buffer, 0, read);
+            }
         }
         catch (Exception ex)
         {
-            Observer.ThrowFailure(ex);
+            Observer.ThrowFailure(ex, cancellationToken);
             throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         Observer.OnCopied();

@@ -36,20 +36,21 @@ internal sealed class ObservedResponseStream : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count), buffer.AsMemory(offset, count));
+        return Read(buffer.AsMemory(offset, count));
     }
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.IsEmpty || !_body.WantsChunks)
+        if (buffer.IsEmpty)
         {
-            return Read(buffer, default);
+            return _inner.Read(buffer);
         }
 
-        // A listener wants the bytes as memory, which a span cannot give: read through a scratch array, then copy.
+        // A synchronous read goes through memory (ResponseBodyObserver.ReadBlocking), which a span cannot give: read into a
+        // scratch array, then copy.
         var scratch = _scratch ??= ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, 81920));
         var length = Math.Min(buffer.Length, scratch.Length);
-        var read = Read(scratch.AsSpan(0, length), scratch.AsMemory(0, length));
+        var read = Read(scratch.AsMemory(0, length));
         scratch.AsSpan(0, read).CopyTo(buffer);
         return read;
     }
@@ -173,18 +174,18 @@ internal sealed class ObservedResponseStream : Stream
         return read;
     }
 
-    private int Read(Span<byte> destination, ReadOnlyMemory<byte> chunk)
+    private int Read(Memory<byte> destination)
     {
         if (destination.IsEmpty)
         {
-            return _inner.Read(destination);
+            return _inner.Read(destination.Span);
         }
 
         _body.EnterRead();
         int read;
         try
         {
-            read = _inner.Read(destination);
+            read = _body.ReadBlocking(_inner, destination, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -192,7 +193,7 @@ internal sealed class ObservedResponseStream : Stream
             throw;
         }
 
-        _body.OnRead(read, chunk.IsEmpty ? default : chunk[..read]);
+        _body.OnRead(read, destination[..read]);
         return read;
     }
 

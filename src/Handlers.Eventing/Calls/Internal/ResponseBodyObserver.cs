@@ -57,6 +57,12 @@ internal sealed class ResponseBodyObserver
     /// <summary>Gets or sets the error the body closed with, as the call recorded it.</summary>
     public Exception? ReportedError { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the call decided that the body ended complete (its last byte delivered), under
+    /// the call's lock (<see cref="HttpCall.TryDecideBodyEnd"/>): an abort from then on changes nothing.
+    /// </summary>
+    public bool EndDecided { get; set; }
+
     /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
     public bool WantsChunks => _attempt is not null && _call.HasListeners(HttpEvents.HttpData);
 
@@ -104,6 +110,19 @@ internal sealed class ResponseBodyObserver
         }
 
         return source.Token;
+    }
+
+    /// <summary>
+    /// Reads synchronously from <paramref name="source"/> so that <see cref="Abort"/> ends a read blocked in the transport at
+    /// once: the read is the asynchronous one, with the token <see cref="ReadToken"/> gives, waited for on this thread. (A
+    /// transport's synchronous read takes no token, and disposing its stream only starts a drain, which waits up to
+    /// <see cref="SocketsHttpHandler.ResponseDrainTimeout"/> for bytes a stalled server never sends.) Nothing is allocated when
+    /// the data is already there.
+    /// </summary>
+    public int ReadBlocking(Stream source, Memory<byte> buffer, CancellationToken callerToken)
+    {
+        var pending = source.ReadAsync(buffer, ReadToken(callerToken));
+        return pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Throws the exception the body closed with, so that using it after that throws the call's error.</summary>
@@ -305,6 +324,17 @@ internal sealed class ResponseBodyObserver
 
     private Exception? Complete()
     {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return null;
+        }
+
+        // The call decides between this end and an abort, once. Decided complete, nothing but this reader closes the body.
+        if (!_call.TryDecideBodyEnd(this))
+        {
+            return CloseAborted();
+        }
+
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return null;

@@ -144,7 +144,7 @@ internal sealed class CallTelemetry : CallObserver
     }
 
     /// <inheritdoc/>
-    public override void OnBodyEnded(HttpCallResponse response)
+    public override void OnBodyEnded(HttpCallResponse response, int attempt)
     {
         if (_activity is not { IsAllDataRequested: true } activity)
         {
@@ -153,7 +153,7 @@ internal sealed class CallTelemetry : CallObserver
 
         activity.AddEvent(new ActivityEvent(TelemetryNames.BodyEndEvent, tags: new ActivityTagsCollection
         {
-            { TelemetryNames.Attempt, TelemetryValues.Box(response.Attempt) },
+            { TelemetryNames.Attempt, TelemetryValues.Box(attempt) },
             { TelemetryNames.ResponseBodySize, response.BytesReceived },
         }));
     }

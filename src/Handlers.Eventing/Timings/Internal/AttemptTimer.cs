@@ -80,6 +80,41 @@ internal sealed class AttemptTimer
         }
     }
 
+    /// <summary>
+    /// Takes the attempt's timer off this flow while a call's listeners run, so that work a listener starts (another HTTP
+    /// call, a task) is never credited to the attempt: the transport's events of that work find no timer. Pass the result to
+    /// <see cref="ResumeFlow"/> in a <c>finally</c>.
+    /// </summary>
+    /// <returns>The flow to put back, or <see langword="null"/> when no timer is current (then nothing is allocated).</returns>
+    public static object? SuspendFlow()
+    {
+        var timer = CurrentTimer.Value;
+        if (timer is null)
+        {
+            return null;
+        }
+
+        // Restoring the captured context also undoes whatever else a listener left on the flow; with flow suppressed there is
+        // no context to capture, and the timer itself is put back.
+        object flow = ExecutionContext.Capture() ?? (object)timer;
+        CurrentTimer.Value = null;
+        return flow;
+    }
+
+    /// <summary>Puts back the flow <see cref="SuspendFlow"/> took the timer off.</summary>
+    /// <param name="flow">What <see cref="SuspendFlow"/> returned.</param>
+    public static void ResumeFlow(object? flow)
+    {
+        if (flow is ExecutionContext context)
+        {
+            ExecutionContext.Restore(context);
+        }
+        else if (flow is AttemptTimer timer)
+        {
+            CurrentTimer.Value = timer;
+        }
+    }
+
     /// <summary>Records that the response headers arrived (the end of <see cref="HttpTimings.FirstByte"/>).</summary>
     public void OnHeaders()
     {
