@@ -72,10 +72,20 @@ internal sealed class ResponseBodyObserver
     /// <summary>Starts a read or a copy; throws when the body was aborted or faulted by a listener.</summary>
     public void EnterRead()
     {
-        ThrowIfFaulted();
-
-        // Plain volatile writes on the per-chunk path: Abort() pays for the ordering instead (see Abort).
+        // Written before the abort is read, with plain volatile accesses on the per-read path: Abort() pays for the ordering
+        // instead (see Abort). An abort that saw this read coming left the closing to it.
         Volatile.Write(ref _reading, 1);
+        if (Volatile.Read(ref _aborted) != 0 && Volatile.Read(ref _closed) == 0 && CloseAborted() is { } aborted)
+        {
+            Volatile.Write(ref _reading, 0);
+            ExceptionDispatchInfo.Throw(aborted);
+        }
+
+        if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
+        {
+            Volatile.Write(ref _reading, 0);
+            ExceptionDispatchInfo.Throw(thrown);
+        }
     }
 
     /// <summary>
@@ -153,7 +163,15 @@ internal sealed class ResponseBodyObserver
     /// Completes a read that delivered <paramref name="count"/> bytes (0 at the end); <paramref name="chunk"/> holds them when a
     /// listener wants the bytes. Throws a listener's exception, the abort exception, or an error of the call's end.
     /// </summary>
-    public void OnRead(int count, ReadOnlyMemory<byte> chunk)
+    public void OnRead(int count, ReadOnlyMemory<byte> chunk) => OnRead(count, chunk, readEnds: true);
+
+    /// <summary>
+    /// Reports a chunk that a copy of the body wrote (<see cref="ResponseCopyStream"/>): as <see cref="OnRead(int, ReadOnlyMemory{byte})"/>, but the copy
+    /// stays a pending read, since the copy's next read from the transport belongs to it.
+    /// </summary>
+    public void OnChunkCopied(int count, ReadOnlyMemory<byte> chunk) => OnRead(count, chunk, readEnds: false);
+
+    private void OnRead(int count, ReadOnlyMemory<byte> chunk, bool readEnds)
     {
         Exception? toThrow = null;
         if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _aborted) == 0)
@@ -161,7 +179,11 @@ internal sealed class ResponseBodyObserver
             toThrow = count > 0 ? OnChunk(count, chunk) : Complete();
         }
 
-        Volatile.Write(ref _reading, 0);
+        if (readEnds)
+        {
+            Volatile.Write(ref _reading, 0);
+        }
+
         if (toThrow is null && Volatile.Read(ref _aborted) != 0)
         {
             toThrow = CloseAborted();
@@ -199,7 +221,11 @@ internal sealed class ResponseBodyObserver
         return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
     }
 
-    /// <summary>Aborts the body: closes it now when no read is pending, otherwise cancels the pending read, whose reader closes it.</summary>
+    /// <summary>
+    /// Aborts the body: closes it and releases the content now when no read is pending; otherwise cancels the pending read,
+    /// whose reader closes the body and releases the content once its read ended. The transport's stream is never disposed
+    /// under a pending read: SocketsHttpHandler then drains the connection beside the cancelled read, and may pool it half read.
+    /// </summary>
     /// <returns>A listener exception of the call's end to throw from <see cref="HttpCall.Abort"/>, or <see langword="null"/>.</returns>
     public Exception? Abort()
     {
@@ -228,7 +254,6 @@ internal sealed class ResponseBodyObserver
             // The read ended meanwhile and released its source.
         }
 
-        DisposeInner();
         return result;
     }
 
@@ -291,7 +316,9 @@ internal sealed class ResponseBodyObserver
         Exception? listenerException = null;
         if (Volatile.Read(ref _aborted) != 0)
         {
+            // The read an abort cancelled has ended: the content can be released now.
             error = _call.AbortException!;
+            DisposeInner();
         }
         else
         {
@@ -363,6 +390,7 @@ internal sealed class ResponseBodyObserver
 
         var aborted = _call.AbortException!;
         _attempt?.EndTimings();
+        DisposeInner();
         var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;
         _thrown = result;
         return result;

@@ -15,8 +15,7 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
         ValidateBufferArguments(buffer, offset, count);
         if (count > 0)
         {
-            _body.OnRead(count, buffer.AsMemory(offset, count));
-            _body.EnterRead();
+            _body.OnChunkCopied(count, buffer.AsMemory(offset, count));
         }
 
         Destination.Write(buffer, offset, count);
@@ -31,8 +30,7 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
 
         if (!_body.WantsChunks)
         {
-            _body.OnRead(buffer.Length, default);
-            _body.EnterRead();
+            _body.OnChunkCopied(buffer.Length, default);
             Destination.Write(buffer);
             return;
         }
@@ -60,8 +58,7 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
     {
         if (!buffer.IsEmpty)
         {
-            _body.OnRead(buffer.Length, buffer);
-            _body.EnterRead();
+            _body.OnChunkCopied(buffer.Length, buffer);
         }
 
         return Destination.WriteAsync(buffer, cancellationToken);
