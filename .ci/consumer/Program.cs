@@ -3,12 +3,18 @@
 using Handlers.Eventing;                          // EventingHandler, HttpCall, HttpEvents, ReportDownloadProgress
 using Microsoft.Extensions.DependencyInjection;   // AddHttpClient(...).AddEventing(), for IHttpClientFactory users
 using Microsoft.Extensions.Logging;               // AddConsole(), for the logging example
+using OpenTelemetry;                              // Sdk, for the OpenTelemetry example (package OpenTelemetry)
+using OpenTelemetry.Metrics;                      // AddMeter
+using OpenTelemetry.Trace;                        // AddSource
 
 if (args is ["--readme-examples"])
 {
     await ProgressBarAsync();
     LifecycleLogging();
     await AwsStyleAsync();
+    await RetriesAsync();
+    OpenTelemetryProviders();
+    await TimingsAsync();
     return 0;
 }
 
@@ -80,4 +86,42 @@ static async Task AwsStyleAsync()
         .On(HttpEvents.Error, r => Console.WriteLine($"Error! {r.Error!.Message}"))
         .On(HttpEvents.Complete, _ => Console.WriteLine("Always!"))
         .SendAsync();                                                   // sends, drives the body to its end
+}
+
+static async Task RetriesAsync()
+{
+    var services = new ServiceCollection();
+    services.AddHttpClient("api")
+        .AddEventing()                                // before or after: the call spans every attempt
+        .AddStandardResilienceHandler();              // Microsoft.Extensions.Http.Resilience
+    using var provider = services.BuildServiceProvider();
+    var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("api");
+
+    using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/flaky");
+    HttpCall.For(request)
+        .On(HttpEvents.Retry, e => Console.WriteLine(           // raised when Polly decides, before the back-off
+            $"{e.Kind} {e.Attempt} in {e.Delay?.TotalSeconds:0.0} s after {e.PreviousStatusCode?.ToString() ?? e.PreviousError?.Message}"))
+        .On(HttpEvents.Complete, r => Console.WriteLine($"{r.StatusCode} after {r.RetryCount} retries"));
+    using var response = await client.SendAsync(request);
+}
+
+static void OpenTelemetryProviders()
+{
+    using var tracing = Sdk.CreateTracerProviderBuilder()
+        .AddSource("Handlers.Eventing")               // one span per call, ended at the last byte of the body
+        .Build();                                     // add your exporter before Build()
+    using var metrics = Sdk.CreateMeterProviderBuilder()
+        .AddMeter("Handlers.Eventing")                // request and response body sizes, call duration
+        .Build();
+}
+
+static async Task TimingsAsync()
+{
+    var options = new EventingOptions { CollectTimings = true };   // or AddEventing(o => o.CollectTimings = true)
+    using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), options));
+
+    var response = await client.CreateCall(HttpMethod.Get, "https://example.com/report.csv").SendAsync();
+    Console.WriteLine(response.Timings);
+    // queued 5.6ms, dns -, connect 1.7ms, tls 62.0ms, request 0.0ms, firstByte 19.3ms, download 7.9ms, total 96.4ms,
+    // connection 6 (new), HTTP/1.1
 }

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Handlers.Eventing.Internal;
 
-/// <summary>The log messages of <see cref="EventingOptions.LogLifecycle"/>: stable event ids and names, structured fields.</summary>
+/// <summary>
+/// The log messages of <see cref="EventingOptions.LogLifecycle"/> (1 to 7) and of the resilience listener (8): stable event
+/// ids and names, structured fields.
+/// </summary>
 /// <remarks>
 /// URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds. The end of a call carries
 /// the returned attempt's phase timings in <c>{Timings}</c> (<c>" (queued 0.1ms, dns -, ...)"</c>) when
@@ -44,4 +47,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,
         Message = "A listener of {ListenerEvent} for {Method} {Uri} threw; the exception was reported, not thrown")]
     public static partial void ListenerException(ILogger logger, string listenerEvent, string method, string uri, Exception exception);
+
+    [LoggerMessage(EventId = 8, EventName = "RetryWithoutRequest", Level = LogLevel.Debug,
+        Message = "A Polly retry of an HTTP pipeline (next attempt {Attempt}, pipeline {Pipeline}, strategy {Strategy}) carries no " +
+            "request in its resilience context or its outcome, so no call raises retry at the decision; a call that makes that " +
+            "attempt raises it when the attempt starts, without a delay")]
+    public static partial void RetryWithoutRequest(ILogger logger, int attempt, string? pipeline, string? strategy);
 }

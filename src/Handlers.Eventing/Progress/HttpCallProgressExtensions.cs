@@ -20,6 +20,10 @@ namespace Handlers.Eventing;
 /// </remarks>
 public static class HttpCallProgressExtensions
 {
+    // RS0026 (one optional parameter on more than one overload) guards against calls that become ambiguous when an overload
+    // gains an optional parameter later. Here each pair differs by the type of its second, required parameter (an
+    // IProgress<T> or an Action<T>, which a lambda or method group converts to only one of), so no call is ambiguous.
+#pragma warning disable RS0026
     /// <summary>
     /// Reports the response body's progress (<see cref="HttpEvents.HttpDownloadProgress"/>) to <paramref name="progress"/>,
     /// throttled, with the transfer rate and the estimated time remaining.
@@ -129,6 +133,8 @@ public static class HttpCallProgressExtensions
         ArgumentNullException.ThrowIfNull(onProgress);
         return AttachUpload(call, new ProgressCallback(onProgress), throttle);
     }
+
+#pragma warning restore RS0026
 
     private static HttpCall AttachDownload(HttpCall call, IProgress<TransferProgress> progress, ProgressThrottle? throttle)
     {

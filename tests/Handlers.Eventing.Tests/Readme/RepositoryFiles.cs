@@ -15,12 +15,10 @@ internal static partial class RepositoryFiles
     public static List<string> CSharpBlocks(string markdown) => [.. CSharpBlock().Matches(markdown).Select(m => m.Groups[1].Value)];
 
     /// <summary>The targets of the Markdown links <c>[text](target)</c> of a text, code spans and blocks left out.</summary>
-    public static List<string> Links(string markdown)
-    {
-        var prose = CodeBlock().Replace(markdown, string.Empty);
-        prose = CodeSpan().Replace(prose, string.Empty);
-        return [.. Link().Matches(prose).Select(m => m.Groups[1].Value)];
-    }
+    public static List<string> Links(string markdown) => [.. Link().Matches(WithoutCode(markdown)).Select(m => m.Groups[1].Value)];
+
+    /// <summary>A Markdown text without its code blocks and code spans: the prose, where links are links.</summary>
+    public static string WithoutCode(string markdown) => CodeSpan().Replace(CodeBlock().Replace(markdown, string.Empty), string.Empty);
 
     /// <summary>The anchors GitHub gives the headings of a Markdown text: lower case, punctuation dropped, spaces as dashes.</summary>
     public static HashSet<string> Anchors(string markdown) =>

@@ -1,12 +1,16 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Handlers.Eventing.Internal;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Hedging;
 using Polly.Registry;
+using Polly.Retry;
 using Polly.Telemetry;
 using Polly.Timeout;
 using static Handlers.Eventing.Tests.Resilience.ResilienceClients;
@@ -15,7 +19,9 @@ namespace Handlers.Eventing.Tests.Resilience;
 
 /// <summary>
 /// <see cref="HttpEvents.Retry"/> when Polly decides: before the back-off delay, with the delay, once per attempt; and when the
-/// next attempt starts (no delay) when no Polly strategy reports the decision.
+/// next attempt starts (no delay) when no Polly strategy reports the decision. The two strings the listener reads from other
+/// packages (the request's property key, the hedging event's name) are pinned against the referenced versions, and a retry of an
+/// HTTP pipeline that carries no request is logged once at Debug.
 /// </summary>
 public sealed class AttemptDecisionListenerTests
 {
@@ -247,6 +253,135 @@ public sealed class AttemptDecisionListenerTests
 
         var listeners = provider.GetRequiredService<IOptions<TelemetryOptions>>().Value.TelemetryListeners;
 
-        Assert.Same(AttemptDecisionListener.Instance, Assert.Single(listeners));
+        Assert.IsType<AttemptDecisionListener>(Assert.Single(listeners));
+    }
+
+    [Fact]
+    public async Task RequestMessageKey_RealStandardResilienceHandler_IsTheKeyItKeepsTheRequestUnder()
+    {
+        // Read during the attempt: the handler returns its context to the pool, cleared, when the call ends.
+        HttpRequestMessage? sent = null;
+        HttpRequestMessage? underTheKey = null;
+        HttpRequestMessage? fromThePackage = null;
+        var services = new ServiceCollection();
+        services.AddHttpClient("pinned")
+            .ConfigurePrimaryHttpMessageHandler(() => new InlineHandler(r =>
+            {
+                sent = r;
+                var context = r.GetResilienceContext()!;
+                context.Properties.TryGetValue(AttemptDecisionListener.RequestMessageKey, out underTheKey);
+#pragma warning disable EXTEXP0001 // The package's own accessor is experimental; here it only confirms the key.
+                fromThePackage = context.GetRequestMessage();
+#pragma warning restore EXTEXP0001
+                return new HttpResponseMessage(HttpStatusCode.OK);
+            }))
+            .AddStandardResilienceHandler();
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("pinned");
+
+        using var response = await client.GetAsync(new Uri("http://pinned.test/")).WithTimeout();
+
+        Assert.NotNull(sent);
+        Assert.Same(sent, fromThePackage);
+        Assert.True(ReferenceEquals(sent, underTheKey),
+            $"Microsoft.Extensions.Http.Resilience no longer keeps the request under '{AttemptDecisionListener.RequestMessageKey.Key}'");
+    }
+
+    [Fact]
+    public async Task OnHedgingEventName_RealStandardHedgingHandler_IsTheEventOfAHedgedAttempt()
+    {
+        var events = new ConcurrentQueue<(string Name, Type Arguments)>();
+        var attempts = 0;
+        var services = new ServiceCollection();
+        services.Configure<TelemetryOptions>(o => o.TelemetryListeners.Add(new RecordingListener(events)));
+        services.AddHttpClient("pinned")
+            .ConfigurePrimaryHttpMessageHandler(() => new InlineHandler(_ => new HttpResponseMessage(
+                Interlocked.Increment(ref attempts) == 1 ? HttpStatusCode.InternalServerError : HttpStatusCode.OK)))
+            .AddStandardHedgingHandler();
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("pinned");
+
+        using var response = await client.GetAsync(new Uri("http://pinned.test/")).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, attempts);
+        var hedging = Assert.Single(events, e => e.Arguments.IsGenericType && e.Arguments.GetGenericTypeDefinition() == typeof(OnHedgingArguments<>));
+        Assert.Equal(AttemptDecisionListener.OnHedgingEventName, hedging.Name);
+    }
+
+    [Fact]
+    public async Task Retry_HttpPipelineRunByHandWithoutRequest_LogsOneDebugLine()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var provider = BuildWithLogs(logs);
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(ResilienceTestExtensions.NoDelayRetry())
+            .ConfigureTelemetry(provider.GetRequiredService<IOptions<TelemetryOptions>>().Value)
+            .Build();
+        var attempts = 0;
+
+        using var response = await pipeline.ExecuteAsync(_ => ++attempts == 1
+            ? throw new HttpRequestException("refused")
+            : ValueTask.FromResult(new HttpResponseMessage(HttpStatusCode.OK))).AsTask().WithTimeout();
+
+        Assert.Equal(2, attempts);
+        var record = Assert.Single(logs.ForCategory(AttemptDecisionListener.LoggerCategory));
+        Assert.Equal(LogLevel.Debug, record.Level);
+        Assert.Equal(8, record.EventId.Id);
+        Assert.Equal("RetryWithoutRequest", record.EventId.Name);
+        Assert.Equal(2, record["Attempt"]);
+    }
+
+    [Fact]
+    public async Task Retry_ThroughResilienceHandler_LogsNoRequestLine()
+    {
+        var logs = new CapturingLoggerProvider();
+        var attempts = 0;
+        using var provider = BuildWithLogs(logs, b => b
+            .ConfigurePrimaryHttpMessageHandler(() => new InlineHandler(_ => new HttpResponseMessage(
+                Interlocked.Increment(ref attempts) == 1 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK)))
+            .AddTestRetry());
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("logged");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("http://logged.test/"));
+        var retries = Retries(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(2, attempts);
+        Assert.Equal(TimeSpan.Zero, Assert.Single(retries).Delay);
+        Assert.Empty(logs.ForCategory(AttemptDecisionListener.LoggerCategory));
+    }
+
+    [Fact]
+    public async Task Retry_NonHttpPipelineWithoutRequest_LogsNothing()
+    {
+        var logs = new CapturingLoggerProvider();
+        using var provider = BuildWithLogs(logs);
+        var pipeline = new ResiliencePipelineBuilder<int>()
+            .AddRetry(new RetryStrategyOptions<int> { Delay = TimeSpan.Zero, ShouldHandle = a => ValueTask.FromResult(a.Outcome.Result == 0) })
+            .ConfigureTelemetry(provider.GetRequiredService<IOptions<TelemetryOptions>>().Value)
+            .Build();
+        var attempts = 0;
+
+        var result = await pipeline.ExecuteAsync(_ => ValueTask.FromResult(++attempts == 1 ? 0 : 1)).AsTask().WithTimeout();
+
+        Assert.Equal(1, result);
+        Assert.Equal(2, attempts);
+        Assert.Empty(logs.ForCategory(AttemptDecisionListener.LoggerCategory));
+    }
+
+    private static ServiceProvider BuildWithLogs(CapturingLoggerProvider logs, Action<IHttpClientBuilder>? configure = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var builder = services.AddHttpClient("logged").AddEventing();
+        configure?.Invoke(builder);
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class RecordingListener(ConcurrentQueue<(string Name, Type Arguments)> events) : TelemetryListener
+    {
+        public override void Write<TResult, TArgs>(in TelemetryEventArguments<TResult, TArgs> args) =>
+            events.Enqueue((args.Event.EventName, typeof(TArgs)));
     }
 }

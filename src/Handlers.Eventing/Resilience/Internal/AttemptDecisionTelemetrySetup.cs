@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly.Telemetry;
 
@@ -12,6 +13,15 @@ namespace Handlers.Eventing.Internal;
 /// </summary>
 internal sealed class AttemptDecisionTelemetrySetup : IConfigureOptions<TelemetryOptions>
 {
+    private readonly AttemptDecisionListener _listener;
+
+    /// <summary>Creates the setup, with the one listener it adds to the telemetry options of this service provider.</summary>
+    /// <param name="loggerFactory">Creates the listener's logger (<see cref="AttemptDecisionListener.LoggerCategory"/>).</param>
+    public AttemptDecisionTelemetrySetup(ILoggerFactory loggerFactory)
+    {
+        _listener = new AttemptDecisionListener(loggerFactory.CreateLogger(AttemptDecisionListener.LoggerCategory));
+    }
+
     /// <summary>Registers the setup once, however many clients turn eventing on.</summary>
     /// <param name="services">The services of the client builder.</param>
     public static void Register(IServiceCollection services) =>
@@ -21,9 +31,14 @@ internal sealed class AttemptDecisionTelemetrySetup : IConfigureOptions<Telemetr
     public void Configure(TelemetryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!options.TelemetryListeners.Contains(AttemptDecisionListener.Instance))
+        foreach (var listener in options.TelemetryListeners)
         {
-            options.TelemetryListeners.Add(AttemptDecisionListener.Instance);
+            if (listener is AttemptDecisionListener)
+            {
+                return;
+            }
         }
+
+        options.TelemetryListeners.Add(_listener);
     }
 }
