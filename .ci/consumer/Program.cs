@@ -71,7 +71,7 @@ static void LifecycleLogging()
     using var provider = services.BuildServiceProvider();
     var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("files");
     // info: Handlers.Eventing.HttpCall.files[5] HTTP call GET https://example.com/big.iso?token=* ended in Success:
-    //       status 200, attempt 1, sent 0 B, received 734003200 B, headers after 41.2ms, total 1523.4ms
+    //       status 200, attempt 1, retries 0, sent 0 B, received 734003200 B, headers after 41.2ms, total 1523.4ms
 }
 
 static async Task AwsStyleAsync()
