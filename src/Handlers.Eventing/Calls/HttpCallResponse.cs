@@ -23,10 +23,13 @@ public sealed class HttpCallResponse
     /// <summary>Gets the call this response belongs to.</summary>
     public HttpCall Call { get; }
 
-    /// <summary>Gets the last attempt's response message, if one arrived.</summary>
+    /// <summary>
+    /// Gets the response message the call returned; until one is returned (inside the per-attempt events), that of the latest
+    /// attempt whose headers arrived. <see langword="null"/> when no response arrived.
+    /// </summary>
     public HttpResponseMessage? HttpResponse { get; internal set; }
 
-    /// <summary>Gets the last attempt's status code, if a response arrived.</summary>
+    /// <summary>Gets the status code of <see cref="HttpResponse"/>, if a response arrived.</summary>
     public HttpStatusCode? StatusCode { get; internal set; }
 
     /// <summary>
@@ -45,7 +48,8 @@ public sealed class HttpCallResponse
 
     /// <summary>
     /// Gets the number of the attempt whose response the call returned (with hedging, the winner; with retries, the last),
-    /// from 1; 0 when no response arrived.
+    /// from 1; until one is returned (inside the per-attempt events), the latest attempt whose headers arrived; 0 when no
+    /// response arrived.
     /// </summary>
     public int Attempt { get; internal set; }
 
