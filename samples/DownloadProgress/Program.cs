@@ -75,5 +75,5 @@ static void RecordLifecycle(HttpCall call, List<string> log)
     call.On(HttpEvents.HttpDone, r => Add($"httpDone     {MiB(r.BytesReceived)}"));
     call.On(HttpEvents.Success, _ => Add("success"));
     call.On(HttpEvents.Error, r => Add($"error        {r.Error?.GetType().Name}: {r.Error?.Message}"));
-    call.On(HttpEvents.Complete, r => Add($"complete     {(r.StatusCode is { } s ? $"status {(int)s}" : "no response")}, {MiB(r.BytesReceived)}, {r.Attempts} attempt(s)"));
+    call.On(HttpEvents.Complete, r => Add($"complete     {(r.StatusCode is { } s ? $"status {(int)s}" : "no response")}, {MiB(r.BytesReceived)}, {r.RetryCount + 1} attempt(s)"));
 }

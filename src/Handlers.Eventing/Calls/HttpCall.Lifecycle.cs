@@ -190,7 +190,6 @@ public sealed partial class HttpCall
             _gate.UseLock();
         }
 
-        Response.Attempts = number;
         Response.RetryCount = number - 1;
         var attempt = new CallAttempt(this, request, number);
         var failure = announceFault;

@@ -28,6 +28,7 @@ public sealed partial class HttpCall : EventEmitter
     private volatile bool _completionReady;
 
     private HttpCall(HttpRequestMessage request, HttpClient? client)
+        : base(checksEmit: true)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Options.TryGetValue(s_optionsKey, out _))
@@ -38,7 +39,6 @@ public sealed partial class HttpCall : EventEmitter
 
         Request = request;
         _client = client;
-        _raisesOwnEvents = true;
         Response = new HttpCallResponse(this);
         request.Options.Set(s_optionsKey, this);
     }
@@ -177,6 +177,17 @@ public sealed partial class HttpCall : EventEmitter
     /// <returns>A description for logs and the debugger.</returns>
     public override string ToString() =>
         $"{Request.Method} {Request.RequestUri} ({(IsFinished ? Response.ToString() : IsStarted ? "running" : "not sent")})";
+
+    /// <inheritdoc/>
+    private protected override void OnEmit(EventKey eventKey)
+    {
+        if (HttpEvents.IsCallEvent(eventKey))
+        {
+            throw new InvalidOperationException(
+                $"The '{eventKey.Name}' event of an HttpCall is raised by the library only, as the call runs; it cannot be raised with Emit. " +
+                "Use your own EventKey for application events, or listen to this one with On.");
+        }
+    }
 
     private void CompleteCompletion()
     {

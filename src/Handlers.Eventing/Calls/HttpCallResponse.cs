@@ -40,11 +40,8 @@ public sealed class HttpCallResponse
     /// <value><see langword="null"/> while the call runs and after a success.</value>
     public Exception? Error { get; internal set; }
 
-    /// <summary>Gets the number of retries: the number of attempts minus one.</summary>
+    /// <summary>Gets the number of attempts after the first (retries, hedges): the call made <c>RetryCount + 1</c> attempts, or none when <see cref="Attempt"/> is 0 and no attempt event was raised.</summary>
     public int RetryCount { get; internal set; }
-
-    /// <summary>Gets the number of attempts started so far, from 1; 0 before the first attempt started.</summary>
-    public int Attempts { get; internal set; }
 
     /// <summary>
     /// Gets the number of the attempt whose response the call returned (with hedging, the winner; with retries, the last),

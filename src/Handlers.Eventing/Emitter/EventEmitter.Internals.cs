@@ -5,14 +5,16 @@ using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
 
-// The storage and the extension points derived types in this assembly build on (HttpCall's terminal events).
+// The storage and the extension points derived types in this assembly build on (closing keys, checking an Emit).
 public partial class EventEmitter
 {
-    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowOwnEvent(EventKey eventKey) =>
-        throw new InvalidOperationException(
-            $"The '{eventKey.Name}' event of an HttpCall is raised by the library only, as the call runs; it cannot be raised with Emit. " +
-            "Use your own EventKey for application events, or listen to this one with On.");
+    /// <summary>
+    /// Called by <see cref="Emit"/> before it raises <paramref name="eventKey"/>, on an emitter made with <c>checksEmit</c>: a
+    /// derived type throws here for a key that only it raises.
+    /// </summary>
+    private protected virtual void OnEmit(EventKey eventKey)
+    {
+    }
 
     /// <summary>Gets the lock that guards every registration change; derived types take it to close keys atomically.</summary>
     private protected Lock SyncRoot => _gate;

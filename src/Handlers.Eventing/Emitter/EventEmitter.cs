@@ -25,12 +25,15 @@ public partial class EventEmitter
     private volatile ListenerSet[] _sets = [];
     private int _maxListeners = -1;
     private bool _frontInsertion;
-    private protected bool _raisesOwnEvents;
+    private readonly bool _checksEmit;
 
     /// <summary>Initializes a new emitter with no listeners.</summary>
     public EventEmitter()
     {
     }
+
+    /// <summary>Initializes an emitter whose <see cref="Emit"/> asks <see cref="OnEmit"/> first (a type that raises some keys itself).</summary>
+    private protected EventEmitter(bool checksEmit) => _checksEmit = checksEmit;
 
     /// <summary>Raised when an event gets more listeners than the emitter's <see cref="MaxListeners"/>.</summary>
     /// <remarks>
@@ -271,9 +274,9 @@ public partial class EventEmitter
             return EmitError((Exception)(object)args!);
         }
 
-        if (_raisesOwnEvents && eventKey.IsRaisedByCallOnly)
+        if (_checksEmit)
         {
-            ThrowOwnEvent(eventKey);
+            OnEmit(eventKey);
         }
 
         var items = FindSet(eventKey)?.Items;

@@ -17,12 +17,6 @@ public abstract class EventKey
     /// <value>The name given when the key was created.</value>
     public string Name { get; }
 
-    /// <summary>Gets a value indicating whether only the library raises this event on an <see cref="HttpCall"/> (the keys of <see cref="HttpEvents"/>).</summary>
-    internal bool IsRaisedByCallOnly { get; init; }
-
-    /// <summary>Gets the type of the value passed to the event's listeners.</summary>
-    public abstract Type ArgsType { get; }
-
     /// <summary>Returns the display name of the event.</summary>
     /// <returns>The value of <see cref="Name"/>.</returns>
     public override string ToString() => Name;

@@ -22,7 +22,4 @@ public sealed class EventKey<TArgs> : EventKey
         : base(name)
     {
     }
-
-    /// <inheritdoc/>
-    public override Type ArgsType => typeof(TArgs);
 }

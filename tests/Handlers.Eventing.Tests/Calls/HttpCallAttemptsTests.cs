@@ -46,7 +46,7 @@ public class HttpCallAttemptsTests
 
         Assert.False(overlapped);
         Assert.Equal([HttpAttemptKind.Hedge], kinds);
-        Assert.Equal(2, call.Response.Attempts);
+        Assert.Equal(1, call.Response.RetryCount);
         Assert.Same(response, call.Response.HttpResponse);
         Assert.Equal(response.RequestMessage, HttpCall.For(request).Response.HttpResponse!.RequestMessage);
         Assert.InRange(call.Response.Attempt, 1, 2);

@@ -18,7 +18,7 @@ public class HttpCallResponseTests
         Assert.Null(response.StatusCode);
         Assert.Null(response.Error);
         Assert.Equal(0, response.RetryCount);
-        Assert.Equal(0, response.Attempts);
+        Assert.Equal(0, response.Attempt);
         Assert.Null(response.TimeToHeaders);
         Assert.Null(response.Duration);
         Assert.False(response.IsSuccess);
@@ -43,7 +43,7 @@ public class HttpCallResponseTests
         Assert.Null(response.Error);
         Assert.True(response.IsSuccess);
         Assert.Equal(0, response.RetryCount);
-        Assert.Equal(1, response.Attempts);
+        Assert.Equal(1, response.Attempt);
         Assert.Equal(5, response.BytesReceived);
         Assert.NotNull(response.TimeToHeaders);
         Assert.NotNull(response.Duration);

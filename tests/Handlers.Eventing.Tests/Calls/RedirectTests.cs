@@ -22,7 +22,7 @@ public class RedirectTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.EndsWith("/bytes/1000", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
-        Assert.Equal(1, recorder.Call.Response.Attempts);
+        Assert.Equal(1, recorder.Call.Response.Attempt);
         Assert.Equal(0, recorder.Call.Response.RetryCount);
         Assert.Equal(1000, recorder.Call.Response.BytesReceived);
     }
@@ -45,7 +45,8 @@ public class RedirectTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Length.ToString(System.Globalization.CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
         Assert.Equal(1, recorder.Count("httpHeaders"));
-        Assert.Equal(1, recorder.Call.Response.Attempts);
+        Assert.Equal(1, recorder.Call.Response.Attempt);
+        Assert.Equal(0, recorder.Call.Response.RetryCount);
 
         // Upload progress ran to the end twice: once for the redirected request, once for the re-sent one.
         var loaded = recorder.UploadProgress.Select(p => p.Loaded).ToList();

@@ -46,7 +46,8 @@ public class EventingHttpClientBuilderExtensionsTests
 
         Assert.Equal(Success200, recorder.Compact());
         Assert.Equal(LoopbackServer.Pattern(50000), await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(1, recorder.Call.Response.Attempts);
+        Assert.Equal(1, recorder.Call.Response.Attempt);
+        Assert.Equal(0, recorder.Call.Response.RetryCount);
     }
 
     [Fact]
@@ -188,7 +189,7 @@ public class EventingHttpClientBuilderExtensionsTests
         Assert.All(recorder.DownloadProgress, p => Assert.Equal(3, p.Attempt));
         Assert.Equal(3000, recorder.DownloadProgress.Last().Loaded);
         Assert.Equal(2, recorder.Call.Response.RetryCount);
-        Assert.Equal(3, recorder.Call.Response.Attempts);
+        Assert.Equal(3, recorder.Call.Response.Attempt);
         Assert.Same(response, recorder.Call.Response.HttpResponse);
     }
 

@@ -12,14 +12,6 @@ public class EventKeyTests
     }
 
     [Fact]
-    public void ArgsType_TypedKey_IsTheListenerArgumentType()
-    {
-        EventKey key = new EventKey<(int Loaded, long Total)>("progress");
-
-        Assert.Equal(typeof((int, long)), key.ArgsType);
-    }
-
-    [Fact]
     public void Equals_TwoKeysWithTheSameName_AreDifferent()
     {
         var a = new EventKey<string>("same");

@@ -811,7 +811,7 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder!.Compact());
         Assert.Equal(0, recorder.Count("retry"));
         Assert.Equal(0, call.Response.RetryCount);
-        Assert.Equal(1, call.Response.Attempts);
+        Assert.Equal(1, call.Response.Attempt);
     }
 
     private sealed class RetryOnceHandler(HttpMessageHandler inner) : DelegatingHandler(inner)

@@ -167,7 +167,7 @@ public sealed class AttemptDecisionListenerTests
         Assert.Equal("httpHeaders:503,retry:2,error,complete:True", recorder.Compact());
         Assert.Same(ex, recorder.Call.Response.Error);
         Assert.Equal(1, LoopbackServer.ResilienceRequests(key));
-        Assert.Equal(1, recorder.Call.Response.Attempts);
+        Assert.Equal(0, recorder.Call.Response.RetryCount); // the announced attempt never started
     }
 
     [Fact]

@@ -158,7 +158,8 @@ public sealed class StandardResilienceHandlerTests
 
         Assert.Same(ex, recorder.Call.Response.Error);
         Assert.Equal("error,complete:True", recorder.Compact());
-        Assert.Equal(0, recorder.Call.Response.Attempts);
+        Assert.Equal(0, recorder.Call.Response.Attempt);
+        Assert.Equal(0, recorder.Call.Response.RetryCount);
         Assert.Equal(0, LoopbackServer.ResilienceRequests(key));
     }
 

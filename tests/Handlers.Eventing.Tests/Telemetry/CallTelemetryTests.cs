@@ -372,7 +372,6 @@ public sealed class CallTelemetryTests
             response.Attempt = retryCount + 1;
         }
 
-        response.Attempts = retryCount + 1;
         response.RetryCount = retryCount;
         response.BytesReceived = received;
         response.Error = error;
