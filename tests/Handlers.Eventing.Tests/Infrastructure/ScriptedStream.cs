@@ -3,7 +3,8 @@ namespace Handlers.Eventing.Tests.Infrastructure;
 /// <summary>
 /// A response body that plays a script, one step per read: a chunk of bytes, the end, a failure, or a read that stays pending
 /// until its token is cancelled. A zero-length read returns 0 and plays nothing. <see cref="DuringRead"/> runs inside a read, after its step is chosen and before it returns,
-/// so a test can force an interleaving (an abort while a read is in the transport) without timing.
+/// so a test can force an interleaving (an abort while a read is in the transport) without timing. Like a transport's stream, it
+/// throws <see cref="ObjectDisposedException"/> when read after its disposal.
 /// </summary>
 public sealed class ScriptedStream : Stream
 {
@@ -12,6 +13,7 @@ public sealed class ScriptedStream : Stream
     private readonly TaskCompletionSource _pendingStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _position;
     private int _rest;
+    private Exception? _disposeFailure;
 
     /// <param name="yield">True: an async read completes asynchronously; false: it completes synchronously (buffered data).</param>
     /// <param name="steps">The steps, one per read (a chunk larger than the buffer continues in the next read); after the last one every read returns 0.</param>
@@ -33,6 +35,13 @@ public sealed class ScriptedStream : Stream
     /// <summary>Gets the number of times this stream was disposed.</summary>
     public int Disposals { get; private set; }
 
+    /// <summary>Gets or sets what the first disposal throws (after it counted), as a transport's stream may.</summary>
+    public Exception? DisposeFailure
+    {
+        get => _disposeFailure;
+        set => _disposeFailure = value;
+    }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -52,6 +61,9 @@ public sealed class ScriptedStream : Stream
     public static Step Fail(Exception exception) => new(0, exception, false);
 
     public static Step Pending() => new(0, null, true);
+
+    /// <summary>A read that stays pending until its token is cancelled, then throws a plain <see cref="OperationCanceledException"/>.</summary>
+    public static Step PendingPlain() => new(0, null, true, Plain: true);
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -86,7 +98,7 @@ public sealed class ScriptedStream : Stream
             var step = Next();
             if (step.Pending)
             {
-                return new ValueTask<int>(WaitCancelledAsync(cancellationToken));
+                return new ValueTask<int>(WaitCancelledAsync(step, cancellationToken));
             }
 
             try
@@ -116,6 +128,10 @@ public sealed class ScriptedStream : Stream
     {
         Disposals++;
         base.Dispose(disposing);
+        if (Interlocked.Exchange(ref _disposeFailure, null) is { } failure)
+        {
+            throw failure;
+        }
     }
 
     private async ValueTask<int> YieldingReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -124,21 +140,30 @@ public sealed class ScriptedStream : Stream
         var step = Next();
         if (step.Pending)
         {
-            return await WaitCancelledAsync(cancellationToken);
+            return await WaitCancelledAsync(step, cancellationToken);
         }
 
         return Play(step, buffer.Span);
     }
 
-    private async Task<int> WaitCancelledAsync(CancellationToken cancellationToken)
+    private async Task<int> WaitCancelledAsync(Step step, CancellationToken cancellationToken)
     {
         _pendingStarted.TrySetResult();
-        await Task.Delay(Timeout.Infinite, cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (TaskCanceledException) when (step.Plain)
+        {
+            throw new OperationCanceledException("The read was cancelled.", cancellationToken);
+        }
+
         return 0;
     }
 
     private Step Next()
     {
+        ObjectDisposedException.ThrowIf(Disposals > 0, this);
         var index = Reads++;
         Step step;
         if (_rest > 0)
@@ -178,5 +203,5 @@ public sealed class ScriptedStream : Stream
     }
 
     /// <summary>One read of the script.</summary>
-    public readonly record struct Step(int Count, Exception? Failure, bool Pending);
+    public readonly record struct Step(int Count, Exception? Failure, bool Pending, bool Plain = false);
 }

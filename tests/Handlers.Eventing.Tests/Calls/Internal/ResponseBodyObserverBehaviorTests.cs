@@ -210,6 +210,7 @@ public class ResponseBodyObserverBehaviorTests
             : await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
         Assert.Same(aborted, thrown);
         Assert.Equal(1, body.Reads);
+        Assert.True(body.Disposals > 0, "The transport's stream is released at the abort.");
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
     }
 
@@ -348,15 +349,241 @@ public class ResponseBodyObserverBehaviorTests
         Assert.Equal(events, recorder.Compact());
     }
 
-    private static async Task<(HttpCall Call, EventRecorder Recorder, HttpResponseMessage Response)> SendAsync(
-        Stream body, long? length, HttpStatusCode status = HttpStatusCode.OK, Action<HttpCall>? configure = null)
+    [Fact]
+    public async Task Dispose_UnknownLengthBeforeTheEnd_TheErrorSaysHowFarAndHowToReadToTheEnd()
     {
-        var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var (call, _, response) = await SendAsync(body, length: null);
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        response.Dispose();
+
+        var error = Assert.IsType<HttpCallAbandonedException>(call.Response.Error);
+        Assert.Contains("after 10 of an unknown number of bytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ResponseContentRead", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Abort_AfterTheHeadersBeforeTheBodyIsOpened_ReleasesTheTransportStream()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var (call, recorder, _) = await SendAsync(body, length: 1000);
+
+        call.Abort();
+
+        Assert.True(body.Disposals > 0, "The transport's stream is released at the abort.");
+        Assert.IsType<OperationCanceledException>(call.Response.Error);
+        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
+    }
+
+    [Theory]
+    [InlineData(typeof(IOException))]
+    [InlineData(typeof(ObjectDisposedException))]
+    [InlineData(typeof(InvalidOperationException))]
+    public async Task Abort_TheTransportStreamThrowsWhenReleased_AbortThrowsNothingAndEndsTheCall(Type failureType)
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var (call, recorder, response) = await SendAsync(body, length: 1000);
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+        body.DisposeFailure = (Exception)Activator.CreateInstance(failureType, "The connection could not be released.")!;
+
+        call.Abort();
+
+        Assert.True(body.Disposals > 0);
+        Assert.True(call.IsFinished);
+        Assert.IsType<OperationCanceledException>(call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task Read_FromTheErrorListenerOfAnAbort_ThrowsTheAbort()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(10), ScriptedStream.Chunk(980));
+        Stream? stream = null;
+        Exception? readFromListener = null;
+        var (call, recorder, response) = await SendAsync(body, length: 1000, configure: c => c.On(HttpEvents.Error, _ =>
+        {
+            readFromListener = Record.Exception(() => stream!.Read(new byte[10], 0, 10));
+        }));
+        stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+        var dataBefore = recorder.Count("httpData");
+
+        call.Abort();
+
+        Assert.IsType<OperationCanceledException>(readFromListener);
+        Assert.Same(call.Response.Error, readFromListener);
+        Assert.Equal(dataBefore, recorder.Count("httpData"));
+    }
+
+    [Fact]
+    public async Task ReadAsync_CallerCancelsAReadThatThrowsAPlainCancellation_APlainCancellationWithTheCallersToken()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.PendingPlain());
+        var (call, _, response) = await SendAsync(body, length: 1000);
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+        using var caller = new CancellationTokenSource();
+
+        var read = stream.ReadAsync(new byte[10], caller.Token).AsTask();
+        await body.PendingStarted.WithTimeout();
+        await caller.CancelAsync();
+
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => read).WithTimeout();
+        Assert.Equal(caller.Token, thrown.CancellationToken);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task HttpError_ListenerThrowsOnAMidBodyFailure_ReadThrowsItAndTheCallEndsWithIt()
+    {
+        var failure = new IOException("The connection was reset.");
+        var listener = new ListenerException();
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure));
+        var (call, recorder, response) = await SendAsync(body, length: 1000, configure: c => c.On(HttpEvents.HttpError, _ => throw listener));
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+
+        Assert.Same(listener, thrown);
+        Assert.Same(listener, call.Response.Error);
+        Assert.Same(failure, Assert.Single(recorder.HttpErrors));
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrowsThenTheErrorListenerThrows_ReadThrowsTheFirstAndTheSecondIsReported()
+    {
+        var first = new ListenerException("httpData");
+        var second = new ListenerException("error");
+        var reported = new List<Exception>();
+        var options = new EventingOptions { ListenerExceptionHandler = (_, _, ex) => reported.Add(ex) };
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var (call, _, response) = await SendAsync(body, length: 1000, options: options, configure: c => c
+            .On(HttpEvents.HttpData, _ => throw first)
+            .On(HttpEvents.Error, _ => throw second));
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
+
+        Assert.Same(first, thrown);
+        Assert.Same(first, call.Response.Error);
+        Assert.Contains(second, reported);
+        Assert.True(call.IsFinished);
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerThrows_ReleasesTheTransportStreamBeforeTheResponseIsDisposed()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var (_, _, response) = await SendAsync(body, length: 1000, configure: c => c.On(HttpEvents.HttpData, _ => throw new ListenerException()));
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
+
+        Assert.True(body.Disposals > 0, "The transport's stream is released when a listener faults the body.");
+    }
+
+    [Fact]
+    public async Task HttpDone_ListenerThrowsAndACompleteListenerThrows_ReadThrowsTheHttpDoneException()
+    {
+        var done = new ListenerException("httpDone");
+        var complete = new ListenerException("complete");
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(100));
+        var (call, recorder, response) = await SendAsync(body, length: 100, configure: c => c
+            .On(HttpEvents.HttpDone, _ => throw done)
+            .On(HttpEvents.Complete, _ => throw complete));
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+
+        Assert.Same(done, thrown);
+        Assert.Same(done, call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task HttpData_ListenerDisposesTheResponseOnTheLastChunk_TheCallEndsOnceAndNothingFollowsComplete()
+    {
+        HttpResponseMessage? held = null;
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(90));
+        var chunks = 0;
+        var (call, recorder, response) = await SendAsync(body, length: 100, configure: c => c.On(HttpEvents.HttpData, _ =>
+        {
+            if (++chunks == 2)
+            {
+                held!.Dispose();
+            }
+        }));
+        held = response;
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        _ = Record.Exception(() => stream.ReadExactly(new byte[100]));
+
+        var names = recorder.Names;
+        Assert.True(call.IsFinished);
+        Assert.Equal(1, recorder.Count("success") + recorder.Count("error"));
+        Assert.Equal(1, recorder.Count("complete"));
+        Assert.Equal("complete:True", names[^1]);
+    }
+
+    [Theory]
+    [InlineData("dispose")]
+    [InlineData("listener")]
+    [InlineData("abort")]
+    public async Task Timings_BodyClosedBeforeItsEnd_TheAttemptsTimingsEndThere(string how)
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(10), ScriptedStream.Chunk(980));
+        TimeSpan? totalAtHeaders = TimeSpan.MaxValue;
+        var (call, _, response) = await SendAsync(body, length: 1000, options: new EventingOptions { CollectTimings = true }, configure: c =>
+        {
+            c.On(HttpEvents.HttpHeaders, e => totalAtHeaders = e.Timings?.Total);
+            if (how == "listener")
+            {
+                var chunks = 0;
+                c.On(HttpEvents.HttpData, _ =>
+                {
+                    if (++chunks == 2)
+                    {
+                        throw new ListenerException();
+                    }
+                });
+            }
+        });
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        switch (how)
+        {
+            case "dispose":
+                response.Dispose();
+                break;
+            case "listener":
+                await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
+                break;
+            default:
+                call.Abort();
+                break;
+        }
+
+        Assert.Null(totalAtHeaders);
+        Assert.True(call.IsFinished);
+        Assert.NotNull(call.Response.Timings?.Total);
+    }
+
+    private static async Task<(HttpCall Call, EventRecorder Recorder, HttpResponseMessage Response)> SendAsync(
+        Stream body, long? length, HttpStatusCode status = HttpStatusCode.OK, Action<HttpCall>? configure = null, EventingOptions? options = null)
+    {
+        var transport = new InlineHandler(_ =>
         {
             var content = new StreamContent(body);
             content.Headers.ContentLength = length;
             return new HttpResponseMessage(status) { Content = content };
-        })));
+        });
+        var client = new HttpClient(options is null ? new EventingHandler(transport) : new EventingHandler(transport, options));
         var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call);
