@@ -1,0 +1,91 @@
+using System.Net;
+using Handlers.Eventing.Tests.Infrastructure;
+
+namespace Handlers.Eventing.Tests.Calls;
+
+/// <summary>
+/// <see cref="HttpCall.SendAsync"/> at its edges, in memory: what it throws is what <see cref="HttpClient"/> would throw, and
+/// a client it cannot observe is refused with help. Found by mutation testing (docs/testing.md).
+/// </summary>
+public class HttpCallSendEdgeTests
+{
+    private const string Url = "http://example.test/send";
+
+    [Fact]
+    public async Task SendAsync_ClientWithoutEventingHandler_ThrowsInvalidOperationSayingHowToAddIt()
+    {
+        using var client = new HttpClient(new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }));
+        var call = client.CreateCall(HttpMethod.Get, Url);
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Contains("EventingHandler", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("AddEventing()", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAsync_CallerCancelsMidBody_TaskCanceledCarryingTheCallersToken(bool buffer)
+    {
+        var body = new ScriptedStream(true, ScriptedStream.Chunk(10), ScriptedStream.Pending());
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
+        using var caller = new CancellationTokenSource();
+        var call = client.CreateCall(HttpMethod.Get, Url);
+        call.BufferResponseBody = buffer;
+        var recorder = new EventRecorder(call);
+
+        var sending = call.SendAsync(caller.Token);
+        await body.PendingStarted.WithTimeout();
+        await caller.CancelAsync();
+
+        var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => sending).WithTimeout();
+        Assert.Equal(caller.Token, thrown.CancellationToken);
+        Assert.IsNotType<TimeoutException>(thrown.InnerException);
+        Assert.IsAssignableFrom<OperationCanceledException>(call.Response.Error);
+        Assert.Empty(recorder.HttpErrors);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task SendAsync_TimeoutMidBody_TaskCanceledWithATimeoutInnerAndTheTimeoutInTheMessage()
+    {
+        var body = new ScriptedStream(true, ScriptedStream.Chunk(10), ScriptedStream.Pending());
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })))
+        {
+            Timeout = TimeSpan.FromMilliseconds(200),
+        };
+        var call = client.CreateCall(HttpMethod.Get, Url);
+        var recorder = new EventRecorder(call);
+
+        var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.IsType<TimeoutException>(thrown.InnerException);
+        Assert.Contains("HttpClient.Timeout of 0.2 seconds", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal(1, recorder.Count("error"));
+        Assert.Equal(1, recorder.Count("complete"));
+    }
+
+    [Fact]
+    public async Task SendAsync_TransportFailureMidBody_ThrowsWhatHttpClientBufferingThrows()
+    {
+        var failure = new IOException("The connection was reset.");
+        HttpResponseMessage Respond(HttpRequestMessage _) => new(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new ScriptedStream(true, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure))),
+        };
+
+        using var plain = new HttpClient(new InlineHandler(Respond));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(Respond)));
+        var call = client.CreateCall(HttpMethod.Get, Url);
+
+        var expected = await Assert.ThrowsAnyAsync<Exception>(() => plain.GetAsync(Url)).WithTimeout();
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Equal(expected.GetType(), thrown.GetType());
+        Assert.Same(failure, thrown.InnerException);
+        Assert.Same(thrown, call.Response.Error);
+    }
+}
