@@ -97,7 +97,7 @@ internal sealed class ObservedResponseContent : HttpContent
             Observer.SetStream(source);
             var destination = new ResponseCopyStream(stream, Observer);
             int read;
-            while ((read = Observer.ReadBlocking(source, buffer, cancellationToken)) != 0)
+            while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
             {
                 destination.Write(buffer, 0, read);
             }
@@ -113,6 +113,25 @@ internal sealed class ObservedResponseContent : HttpContent
         }
 
         Observer.OnCopied();
+    }
+
+    /// <summary>
+    /// Reads for the synchronous copy, failing as the inner content's own <see cref="HttpContent.CopyTo(Stream, TransportContext?, CancellationToken)"/>
+    /// would: an <see cref="IOException"/> or <see cref="ObjectDisposedException"/> of the source comes wrapped in an
+    /// <see cref="HttpRequestException"/> (with the <see cref="HttpRequestError"/> of an <see cref="HttpIOException"/>), so
+    /// that the call records the object the caller gets.
+    /// </summary>
+    private int ReadForCopy(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Observer.ReadBlocking(source, buffer, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            throw new HttpRequestException(
+                ex is HttpIOException io ? io.HttpRequestError : HttpRequestError.Unknown, "Error while copying content to a stream.", ex);
+        }
     }
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
