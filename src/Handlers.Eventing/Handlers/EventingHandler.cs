@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
@@ -8,10 +9,10 @@ namespace Handlers.Eventing;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Use it in hand-built pipelines: <c>new HttpClient(new EventingHandler(new SocketsHttpHandler()))</c>. It runs the call-level
-/// part and, right below it, the attempt-level part. With <c>IHttpClientFactory</c>, call <c>AddEventing()</c> instead: it
-/// places the call-level part outermost and the attempt-level part innermost, so that retries and hedged attempts show as
-/// attempts whatever the registration order.
+/// Use it in hand-built pipelines: <c>new HttpClient(new EventingHandler(new SocketsHttpHandler()))</c>. It runs the call
+/// and its attempt in one handler layer. With <c>IHttpClientFactory</c>, call <c>AddEventing()</c> instead: it places the
+/// call-level part outermost and the attempt-level part innermost, so that retries and hedged attempts show as attempts
+/// whatever the registration order (and, when no handler sits between them, one layer like this one).
 /// </para>
 /// <para>
 /// A hand-built handler sees one attempt per call: a retry handler inside it retries below the attempt-level part (the events
@@ -26,7 +27,8 @@ namespace Handlers.Eventing;
 /// </remarks>
 public sealed class EventingHandler : DelegatingHandler
 {
-    private readonly CallHandler _callHandler;
+    private readonly EventingOptions _options;
+    private readonly IServiceProvider? _services;
 
     /// <summary>Initializes a new handler with default options; set <see cref="DelegatingHandler.InnerHandler"/> before use.</summary>
     public EventingHandler()
@@ -48,7 +50,7 @@ public sealed class EventingHandler : DelegatingHandler
     public EventingHandler(EventingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _callHandler = Compose(options.Snapshot());
+        _options = options.Snapshot();
     }
 
     /// <summary>Initializes a new handler with options over <paramref name="innerHandler"/>.</summary>
@@ -59,45 +61,75 @@ public sealed class EventingHandler : DelegatingHandler
         : base(innerHandler ?? throw new ArgumentNullException(nameof(innerHandler)))
     {
         ArgumentNullException.ThrowIfNull(options);
-        _callHandler = Compose(options.Snapshot());
+        _options = options.Snapshot();
+    }
+
+    /// <summary>Initializes the one-layer handler a factory pipeline gets when no handler sits between the call and the attempt.</summary>
+    /// <param name="options">The pipeline's own copy of the options.</param>
+    /// <param name="services">The services client-level hooks resolve from.</param>
+    internal EventingHandler(EventingOptions options, IServiceProvider? services)
+    {
+        _options = options;
+        _services = services;
     }
 
     /// <inheritdoc/>
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _callHandler.SendCoreAsync(request, cancellationToken);
+        SendCoreAsync(request, async: true, cancellationToken);
 
     /// <inheritdoc/>
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        _callHandler.SendCore(request, cancellationToken);
+        SendCoreAsync(request, async: false, cancellationToken).GetAwaiter().GetResult();
 
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
+    /// <summary>
+    /// The call part (<see cref="CallHandler"/>'s job) around the attempt part (<see cref="AttemptHandler"/>'s job) in one
+    /// method, so that a pipeline with nothing between them pays for one handler layer.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
     {
-        if (disposing)
+        ArgumentNullException.ThrowIfNull(request);
+        var call = HttpCall.For(request);
+        var activity = Activity.Current;
+
+        // False when an outer handler already runs the call: this one is then its attempt part only.
+        var runsCall = call.TryStart(_options, _services, ref cancellationToken);
+        HttpResponseMessage response;
+        try
         {
-            // The composed parts end in a forwarder to this handler's inner handler, which base.Dispose disposes.
-            _callHandler.Dispose();
+            var attempt = call.BeginAttempt(request);
+            attempt?.StartTimer();
+            try
+            {
+                response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+            }
+            catch (Exception ex) when (attempt is not null)
+            {
+                attempt.OnSendFailed(ex);
+                throw;
+            }
+            finally
+            {
+                attempt?.OnSendReturned();
+            }
+
+            if (attempt is not null)
+            {
+                response = attempt.OnHeaders(response);
+            }
+        }
+        catch (Exception ex) when (runsCall)
+        {
+            call.OnSendFailed(ex);
+            throw;
+        }
+        finally
+        {
+            if (!async)
+            {
+                Activity.Current = activity;
+            }
         }
 
-        base.Dispose(disposing);
-    }
-
-    private CallHandler Compose(EventingOptions options) =>
-        new(options, services: null) { InnerHandler = new AttemptHandler { InnerHandler = new InnerForwarder(this) } };
-
-    private Task<HttpResponseMessage> SendToInnerAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        base.SendAsync(request, cancellationToken);
-
-    private HttpResponseMessage SendToInner(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        base.Send(request, cancellationToken);
-
-    /// <summary>The end of the composed parts: sends to the <see cref="EventingHandler"/>'s own inner handler.</summary>
-    private sealed class InnerForwarder(EventingHandler owner) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            owner.SendToInnerAsync(request, cancellationToken);
-
-        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            owner.SendToInner(request, cancellationToken);
+        return runsCall ? call.OnResponse(response) : response;
     }
 }

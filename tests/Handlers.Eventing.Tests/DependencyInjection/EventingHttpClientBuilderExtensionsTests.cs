@@ -166,6 +166,26 @@ public class EventingHttpClientBuilderExtensionsTests
         Assert.NotSame(first[^1], second[^1]);
     }
 
+    // Issue 22 (cost): with nothing between the call part and the attempt part, the pipeline gets one handler layer.
+    [Fact]
+    public void Filter_NoHandlerOfTheClients_PlacesOneFreshEventingHandler()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("alone").AddEventing();
+        using var provider = services.BuildServiceProvider();
+        var filters = provider.GetServices<IHttpMessageHandlerBuilderFilter>().ToArray();
+
+        var first = Build(provider, filters, "alone");
+        var second = Build(provider, filters, "alone");
+
+        foreach (var handlers in new[] { first, second })
+        {
+            Assert.IsType<EventingHandler>(Assert.Single(handlers, static h => h is EventingHandler or CallHandler or AttemptHandler));
+        }
+
+        Assert.NotSame(first.OfType<EventingHandler>().Single(), second.OfType<EventingHandler>().Single());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -80,8 +80,19 @@ internal sealed class CallAttempt
         }
     }
 
+    /// <summary>
+    /// Undoes what the attempt changed for its send once the send returned or failed: the caller's own content goes back on the
+    /// request (observation never changes the request), and the timer leaves the flow (an <see langword="async"/> attempt
+    /// part would drop it on return; the synchronous one and a handler that runs the call too do it here).
+    /// </summary>
+    public void OnSendReturned()
+    {
+        RestoreRequestContent();
+        Timer?.RestoreFlow();
+    }
+
     /// <summary>Puts the caller's own content back on the request: observation never changes the request.</summary>
-    public void RestoreRequestContent()
+    private void RestoreRequestContent()
     {
         if (_originalContent is not null && _request.Content is ObservedRequestContent observed)
         {

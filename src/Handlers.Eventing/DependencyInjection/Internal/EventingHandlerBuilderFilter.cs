@@ -6,7 +6,8 @@ namespace Handlers.Eventing.Internal;
 
 /// <summary>
 /// Places the two parts of eventing in every pipeline whose client turned eventing on: the <see cref="CallHandler"/>
-/// outermost and the <see cref="AttemptHandler"/> innermost, after all the client's own configuration, whatever its order.
+/// outermost and the <see cref="AttemptHandler"/> innermost, after all the client's own configuration, whatever its order;
+/// or, when the client has no handler of its own to put between them, one <see cref="EventingHandler"/> that does both.
 /// </summary>
 internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderFilter
 {
@@ -41,7 +42,14 @@ internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderF
                 options.ObserverFactories.Add(new LifecycleLogger(_loggerFactory.CreateLogger(LifecycleLogger.CategoryName(name))));
             }
 
-            // A fresh pair per pipeline build: handlers are never shared between pipelines.
+            // Fresh handlers per pipeline build, never shared between pipelines. With nothing between the call part and the
+            // attempt part (handlers that filters add later go outside them both), one layer does both jobs.
+            if (builder.AdditionalHandlers.Count == 0)
+            {
+                builder.AdditionalHandlers.Add(new EventingHandler(options, builder.Services));
+                return;
+            }
+
             builder.AdditionalHandlers.Insert(0, new CallHandler(options, builder.Services));
             builder.AdditionalHandlers.Add(new AttemptHandler());
         };

@@ -5,7 +5,8 @@ namespace Handlers.Eventing.Internal;
 /// <summary>
 /// The call-level part of eventing, outermost in the pipeline: starts the call (options, client-level listeners, the library's
 /// observers, a token <see cref="HttpCall.Abort"/> cancels), hands the returned response to the call, and reports a failed
-/// send. Everything in between — retries, hedging, the attempt-level part — runs inside it.
+/// send. Everything in between — retries, hedging, the <see cref="AttemptHandler"/> — runs inside it. A factory pipeline uses
+/// it when handlers sit between the two parts; with nothing between them, one <see cref="EventingHandler"/> does both jobs.
 /// </summary>
 internal sealed class CallHandler : DelegatingHandler
 {
@@ -18,55 +19,30 @@ internal sealed class CallHandler : DelegatingHandler
         _services = services;
     }
 
-    /// <summary>Sends through this handler; lets <see cref="EventingHandler"/> compose it.</summary>
-    internal Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        SendAsync(request, cancellationToken);
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, async: true, cancellationToken);
 
-    /// <summary>Sends through this handler synchronously; lets <see cref="EventingHandler"/> compose it.</summary>
-    internal HttpResponseMessage SendCore(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        Send(request, cancellationToken);
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, async: false, cancellationToken).GetAwaiter().GetResult();
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var call = HttpCall.For(request);
-        if (!call.TryStart(_options, _services, ref cancellationToken))
-        {
-            // An outer handler already runs this call.
-            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            call.OnSendFailed(ex);
-            throw;
-        }
-
-        return call.OnResponse(response);
-    }
-
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var call = HttpCall.For(request);
 
-        // An activity the call starts is current while its attempts are sent: the async twin's state machine scopes it, here
-        // it is put back by hand.
+        // An activity the call starts is current while its attempts are sent; an async method puts the caller's back when it
+        // returns, the synchronous path does it by hand.
         var activity = Activity.Current;
         if (!call.TryStart(_options, _services, ref cancellationToken))
         {
-            return base.Send(request, cancellationToken);
+            // An outer handler already runs this call.
+            return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
         }
 
         HttpResponseMessage response;
         try
         {
-            response = base.Send(request, cancellationToken);
+            response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -75,7 +51,10 @@ internal sealed class CallHandler : DelegatingHandler
         }
         finally
         {
-            Activity.Current = activity;
+            if (!async)
+            {
+                Activity.Current = activity;
+            }
         }
 
         return call.OnResponse(response);
