@@ -27,13 +27,7 @@ public sealed partial class HttpCall
     private CancellationToken _sendToken;
     private OperationCanceledException? _abortException;
     private volatile EventKey? _terminalKey;
-    private int _attemptCount;
-    private int _announcedThrough;
-    private Exception? _announceFault;
-    private int _sendsInFlight;  // attempts from their start until their response was handed up (after httpHeaders) or their send failed
-    private int _attemptsOpen;   // attempts from their start until their last event: the send failed, or their body closed
-    private HttpStatusCode? _lastStatus;
-    private Exception? _lastError;
+    private AttemptLedger _attempts;
     private ResponseBodyObserver? _returned;
     private Exception? _statusError;
 
@@ -116,7 +110,7 @@ public sealed partial class HttpCall
         {
             if (_sent)
             {
-                if (AbortException is { } aborted && Phase != CallPhase.Sending && _attemptCount == 0 && _returned is null)
+                if (AbortException is { } aborted && Phase != CallPhase.Sending && _attempts.Started == 0 && _returned is null)
                 {
                     throw aborted;
                 }
@@ -157,13 +151,7 @@ public sealed partial class HttpCall
     /// <returns>The attempt, or <see langword="null"/> when the call already ended (a handler re-sent its request after the end).</returns>
     internal CallAttempt? BeginAttempt(HttpRequestMessage request)
     {
-        int number;
-        bool overlaps;
-        bool useLock;
-        bool announced;
-        Exception? announceFault;
-        HttpStatusCode? previousStatus;
-        Exception? previousError;
+        AttemptStart start;
         lock (SyncRoot)
         {
             if (Phase >= CallPhase.Ended)
@@ -171,33 +159,23 @@ public sealed partial class HttpCall
                 return null;
             }
 
-            number = ++_attemptCount;
-            overlaps = _sendsInFlight > 0;
-            _sendsInFlight++;
-
-            // An earlier attempt that can still raise events (its body is open, or it is raising its last event) means events
-            // of two attempts could meet: the gate takes its lock from now on. A retry after a closed body needs none.
-            useLock = overlaps || _attemptsOpen > 0;
-            _attemptsOpen++;
-            announced = number <= _announcedThrough;
-            announceFault = announced ? Interlocked.Exchange(ref _announceFault, null) : null;
-            previousStatus = _lastStatus;
-            previousError = _lastError;
+            start = _attempts.Start();
         }
 
-        if (useLock)
+        if (start.NeedsLock)
         {
             _gate.UseLock();
         }
 
+        var number = start.Number;
         Response.RetryCount = number - 1;
         var attempt = new CallAttempt(this, request, number);
-        var failure = announceFault;
-        if (number > 1 && !announced)
+        var failure = start.AnnounceFault;
+        if (number > 1 && !start.Announced)
         {
-            failure = overlaps
+            failure = start.Overlaps
                 ? RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Hedge, delay: null, previousError: null, previousStatusCode: null))
-                : RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Retry, delay: null, previousError, previousStatus));
+                : RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Retry, delay: null, start.PreviousError, start.PreviousStatus));
         }
 
         if (failure is not null)
@@ -227,16 +205,7 @@ public sealed partial class HttpCall
                 return;
             }
 
-            number = Math.Max(_attemptCount, _announcedThrough) + 1;
-            _announcedThrough = number;
-            if (kind == HttpAttemptKind.Hedge && _sendsInFlight == 0)
-            {
-                // A hedging strategy reacting to an attempt that already ended (a fast 503): nothing runs beside the next
-                // attempt, so it is a retry of that outcome.
-                kind = HttpAttemptKind.Retry;
-                previousError = _lastError;
-                previousStatusCode = _lastStatus;
-            }
+            number = _attempts.Announce(ref kind, ref previousError, ref previousStatusCode);
         }
 
         if (kind == HttpAttemptKind.Hedge)
@@ -246,7 +215,10 @@ public sealed partial class HttpCall
 
         if (RaiseRetry(new HttpRetryEvent(this, number, kind, delay, previousError, previousStatusCode)) is { } failure)
         {
-            Interlocked.CompareExchange(ref _announceFault, failure, null);
+            lock (SyncRoot)
+            {
+                _attempts.SetAnnounceFault(failure);
+            }
         }
     }
 
@@ -279,8 +251,7 @@ public sealed partial class HttpCall
         bool returned;
         lock (SyncRoot)
         {
-            _lastStatus = response.StatusCode;
-            _lastError = null;
+            _attempts.OnHeaders(response.StatusCode);
             returned = _returned is not null;
         }
 
@@ -304,11 +275,15 @@ public sealed partial class HttpCall
     {
         lock (SyncRoot)
         {
-            _sendsInFlight--;
-            if (failed)
-            {
-                _attemptsOpen--;
-            }
+            _attempts.OnSendEnded(failed);
+        }
+    }
+
+    private int StartedAttempts()
+    {
+        lock (SyncRoot)
+        {
+            return _attempts.Started;
         }
     }
 
@@ -320,8 +295,7 @@ public sealed partial class HttpCall
     {
         lock (SyncRoot)
         {
-            _lastStatus = null;
-            _lastError = exception;
+            _attempts.OnFailed(exception);
         }
 
         Response.BytesSent = attempt.BytesSent;
@@ -350,7 +324,7 @@ public sealed partial class HttpCall
         var attempt = body.Attempt;
         Response.HttpResponse = response;
         Response.StatusCode = response.StatusCode;
-        Response.Attempt = attempt?.Number ?? Volatile.Read(ref _attemptCount);
+        Response.Attempt = attempt?.Number ?? StartedAttempts();
         if (attempt is not null)
         {
             Response.BytesSent = attempt.BytesSent;
@@ -457,7 +431,7 @@ public sealed partial class HttpCall
             returned = ReferenceEquals(_returned, body);
             if (body.Attempt is not null)
             {
-                _attemptsOpen--;
+                _attempts.OnBodyClosed();
             }
         }
 

@@ -1,0 +1,105 @@
+using System.Net;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The attempts of one call as the call records them: their numbers in start order, which ones still send or can still
+/// raise events (so that a hedge is told from a retry, and the event gate locks when two attempts could meet), the outcome of
+/// the latest one (the next <see cref="HttpRetryEvent"/> describes it), and the attempts a retry strategy announced before
+/// they started (<see cref="HttpCall.ReportAttemptDecided"/>).
+/// </summary>
+/// <remarks>A mutable struct held by the call, read and written only under the call's lock.</remarks>
+internal struct AttemptLedger
+{
+    private int _started;          // attempts started, the latest one's number
+    private int _announcedThrough; // the highest number a retry strategy announced
+    private int _sending;          // attempts from their start until their response was handed up or their send failed
+    private int _open;             // attempts from their start until their last event: a failed send, or their body closed
+    private HttpStatusCode? _lastStatus;
+    private Exception? _lastError;
+    private Exception? _announceFault;
+
+    /// <summary>Gets the number of attempts started.</summary>
+    public readonly int Started => _started;
+
+    /// <summary>Records the start of the next attempt.</summary>
+    public AttemptStart Start()
+    {
+        var number = ++_started;
+        var overlaps = _sending > 0;
+        _sending++;
+
+        // An earlier attempt that can still raise events (its body is open, or it is raising its last event) means events of
+        // two attempts could meet: the gate takes its lock from now on. A retry after a closed body needs none.
+        var needsLock = overlaps || _open > 0;
+        _open++;
+        var announced = number <= _announcedThrough;
+        Exception? announceFault = null;
+        if (announced)
+        {
+            announceFault = _announceFault;
+            _announceFault = null;
+        }
+
+        return new AttemptStart(number, overlaps, needsLock, announced, announceFault, _lastStatus, _lastError);
+    }
+
+    /// <summary>
+    /// Records that a retry strategy decided the next attempt, and returns its number. A hedge decided while no attempt
+    /// sends (a hedging strategy reacting to an attempt that already ended, a fast 503) is a retry of that outcome.
+    /// </summary>
+    public int Announce(ref HttpAttemptKind kind, ref Exception? previousError, ref HttpStatusCode? previousStatusCode)
+    {
+        var number = Math.Max(_started, _announcedThrough) + 1;
+        _announcedThrough = number;
+        if (kind == HttpAttemptKind.Hedge && _sending == 0)
+        {
+            kind = HttpAttemptKind.Retry;
+            previousError = _lastError;
+            previousStatusCode = _lastStatus;
+        }
+
+        return number;
+    }
+
+    /// <summary>Records a listener exception of an announcement: the announced attempt throws it when it starts.</summary>
+    public void SetAnnounceFault(Exception fault) => _announceFault ??= fault;
+
+    /// <summary>Records that an attempt's response headers arrived.</summary>
+    public void OnHeaders(HttpStatusCode status)
+    {
+        _lastStatus = status;
+        _lastError = null;
+    }
+
+    /// <summary>Records that an attempt's send failed.</summary>
+    public void OnFailed(Exception exception)
+    {
+        _lastStatus = null;
+        _lastError = exception;
+    }
+
+    /// <summary>Records that an attempt's send ended after its last event of the send; a failed send was its last event.</summary>
+    public void OnSendEnded(bool failed)
+    {
+        _sending--;
+        if (failed)
+        {
+            _open--;
+        }
+    }
+
+    /// <summary>Records that an answered attempt's body closed: it raises nothing more.</summary>
+    public void OnBodyClosed() => _open--;
+}
+
+/// <summary>What the ledger recorded of an attempt's start.</summary>
+/// <param name="Number">The attempt's number, from 1.</param>
+/// <param name="Overlaps">Whether another attempt was still sending: a hedge.</param>
+/// <param name="NeedsLock">Whether an earlier attempt can still raise events: the event gate must lock.</param>
+/// <param name="Announced">Whether a retry strategy announced it (its retry event was raised already).</param>
+/// <param name="AnnounceFault">A listener exception of its announcement, which its start throws.</param>
+/// <param name="PreviousStatus">The latest attempt's status, when its headers arrived.</param>
+/// <param name="PreviousError">The latest attempt's failure, when its send failed.</param>
+internal readonly record struct AttemptStart(
+    int Number, bool Overlaps, bool NeedsLock, bool Announced, Exception? AnnounceFault, HttpStatusCode? PreviousStatus, Exception? PreviousError);
