@@ -298,7 +298,7 @@ public sealed partial class HttpCall
             _attempts.OnFailed(exception);
         }
 
-        Response.BytesSent = attempt.BytesSent;
+        Response.CountedBytesSent = attempt.BytesSent;
     }
 
     /// <summary>
@@ -327,7 +327,7 @@ public sealed partial class HttpCall
         Response.Attempt = attempt?.Number ?? StartedAttempts();
         if (attempt is not null)
         {
-            Response.BytesSent = attempt.BytesSent;
+            Response.CountedBytesSent = attempt.BytesSent;
             Response.SetHeaders(attempt.HeadersTimestamp);
             Response.Timings = attempt.Timer?.Snapshot();
         }

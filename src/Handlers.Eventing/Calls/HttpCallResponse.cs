@@ -56,8 +56,26 @@ public sealed class HttpCallResponse
     /// </summary>
     public HttpTimings? Timings { get; internal set; }
 
-    /// <summary>Gets the request body bytes handed to the transport in the last attempt (counted only while upload progress is listened to).</summary>
-    public long BytesSent { get; internal set; }
+    /// <summary>
+    /// Gets the request body bytes the attempt of <see cref="Attempt"/> handed to the transport: counted while upload progress
+    /// is listened to; otherwise, once a response arrived, the request content's length (a transport sends the whole body
+    /// before a response is returned). Lifecycle logs and the span's <c>http.request.body.size</c> report this same value.
+    /// </summary>
+    /// <value>0 for a request without a body, and when the size is not known (not counted, and no response or no length).</value>
+    public long BytesSent => RequestBodyBytes ?? 0;
+
+    /// <summary>Gets or sets the request body bytes counted by upload progress (0 when not counted).</summary>
+    internal long CountedBytesSent { get; set; }
+
+    /// <summary>
+    /// Gets the request body size as <see cref="BytesSent"/> defines it, or <see langword="null"/> when it is not known:
+    /// telemetry records nothing then, where <see cref="BytesSent"/> says 0.
+    /// </summary>
+    internal long? RequestBodyBytes =>
+        CountedBytesSent > 0 ? CountedBytesSent
+        : Call.Request.Content is not { } content ? 0
+        : StatusCode is not null ? content.Headers.ContentLength
+        : null;
 
     /// <summary>Gets the response body bytes read in the last attempt.</summary>
     public long BytesReceived { get; internal set; }

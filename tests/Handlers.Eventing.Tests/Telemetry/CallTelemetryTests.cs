@@ -347,7 +347,7 @@ public sealed class CallTelemetryTests
         using var capture = new TelemetryCapture();
         var call = NewCall(content: new StreamContent(new Infrastructure.GeneratingStream(5000)));
         var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
-        call.Response.BytesSent = 5000;
+        call.Response.CountedBytesSent = 5000;
 
         End(observer, call, HttpStatusCode.OK, error: null, received: 2);
 

@@ -82,7 +82,7 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             {
                 Log.CallSucceeded(
                     _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt, response.RetryCount,
-                    BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                    response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                     Timings(response));
             }
         }
@@ -91,7 +91,7 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             var outcome = response.Error is OperationCanceledException ? "Canceled" : "Error";
             Log.CallFailed(
                 _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempt, response.RetryCount,
-                BytesSent(response), response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                 Timings(response), response.Error);
         }
     }
@@ -101,13 +101,4 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
 
     /// <summary>Returns the returned attempt's timings as the end of the line, or an empty string when they are not collected.</summary>
     private static string Timings(HttpCallResponse response) => response.Timings is { } timings ? " (" + timings + ")" : string.Empty;
-
-    /// <summary>
-    /// Returns the request body bytes sent: counted when upload progress is listened to, otherwise the Content-Length once a
-    /// response arrived (the transport sent the whole body before reading the response).
-    /// </summary>
-    private static long BytesSent(HttpCallResponse response) =>
-        response.BytesSent > 0 || response.StatusCode is null
-            ? response.BytesSent
-            : response.Call.Request.Content?.Headers.ContentLength ?? 0;
 }

@@ -162,7 +162,7 @@ internal sealed class CallTelemetry : CallObserver
     public override void OnCallEnded(HttpCallResponse response)
     {
         var errorType = TelemetryValues.ErrorType(response.Error, response.StatusCode);
-        var requestBodySize = RequestBodySize(response);
+        var requestBodySize = response.RequestBodyBytes;
         if (_activity is { } activity)
         {
             if (activity.IsAllDataRequested)
@@ -258,18 +258,6 @@ internal sealed class CallTelemetry : CallObserver
         (3, 0) => "3",
         _ => version.ToString(),
     };
-
-    // The bytes handed to the transport when the upload was counted (someone listens to upload progress), else the declared
-    // length; 0 without a body; unknown (not reported) for a body of undeclared length that nobody counted.
-    private long? RequestBodySize(HttpCallResponse response)
-    {
-        if (response.BytesSent > 0)
-        {
-            return response.BytesSent;
-        }
-
-        return _call.Request.Content is { } content ? content.Headers.ContentLength : 0;
-    }
 
     private void Record(HttpCallResponse response, string? errorType, long? requestBodySize)
     {
