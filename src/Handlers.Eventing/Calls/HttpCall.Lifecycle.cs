@@ -287,8 +287,21 @@ public sealed partial class HttpCall
         }
     }
 
-    /// <summary>Gets the number of the attempt whose response the call returned, or 0 before one was returned.</summary>
-    internal int ReturnedAttempt => Volatile.Read(ref _returned)?.Attempt?.Number ?? 0;
+    /// <summary>
+    /// Records an attempt's final timings: they become <see cref="HttpCallResponse.Timings"/> when it is the attempt the call
+    /// returned, or while no attempt was returned yet.
+    /// </summary>
+    internal void OnAttemptTimings(int attempt, HttpTimings timings)
+    {
+        var returned = Volatile.Read(ref _returned)?.Attempt?.Number ?? 0;
+        if (returned == 0 || returned == attempt)
+        {
+            Response.Timings = timings;
+        }
+    }
+
+    /// <summary>Records the bytes of the body delivered so far, as the caller received them.</summary>
+    internal void OnBodyBytes(long loaded) => Response.BytesReceived = loaded;
 
     /// <summary>Records that an attempt's send failed.</summary>
     internal void OnAttemptFailed(CallAttempt attempt, Exception exception)

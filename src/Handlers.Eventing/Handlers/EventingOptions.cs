@@ -117,8 +117,8 @@ public sealed class EventingOptions
     /// <param name="configure">Adds listeners to the call; resolve services from the provider.</param>
     /// <returns>These options, for chaining.</returns>
     /// <remarks>
-    /// With <c>AddEventing()</c> the provider is the application's; with a hand-built <see cref="EventingHandler"/> it is the
-    /// one passed to its constructor, or a provider that resolves nothing.
+    /// With <c>AddEventing()</c> the provider is the application's; with a hand-built <see cref="EventingHandler"/>, which
+    /// has no provider, it is a provider that resolves nothing.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="configure"/> is <see langword="null"/>.</exception>
     public EventingOptions OnCall(Action<HttpCall, IServiceProvider> configure)

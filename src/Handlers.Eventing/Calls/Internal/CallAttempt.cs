@@ -60,12 +60,7 @@ internal sealed class CallAttempt
 
         timer.OnEnd();
         var timings = timer.Snapshot();
-        var returned = Call.ReturnedAttempt;
-        if (returned == 0 || returned == Number)
-        {
-            Call.Response.Timings = timings;
-        }
-
+        Call.OnAttemptTimings(Number, timings);
         return timings;
     }
 

@@ -346,7 +346,7 @@ internal sealed class ResponseBodyObserver
     private Exception? OnChunk(int count, ReadOnlyMemory<byte> chunk)
     {
         var loaded = _loaded += count;
-        _call.Response.BytesReceived = loaded;
+        _call.OnBodyBytes(loaded);
         // Stryker disable once Conditional : every caller passes a chunk of exactly count bytes or none (default), so the check never chooses
         if (_attempt is not null
             && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk.Length == count ? chunk : default) is { } failure)
