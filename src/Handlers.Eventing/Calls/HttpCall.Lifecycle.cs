@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.ExceptionServices;
 using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
@@ -81,7 +80,7 @@ public sealed partial class HttpCall
 
         if (notSent)
         {
-            ThrowIfNotNull(End(abort));
+            Fault.ThrowIfAny(End(abort));
             return;
         }
 
@@ -95,7 +94,7 @@ public sealed partial class HttpCall
         }
 
         // A response not returned yet is aborted by OnResponse, which sees the abort exception.
-        ThrowIfNotNull(returned?.Abort());
+        Fault.ThrowIfAny(returned?.Abort());
     }
 
     /// <summary>
@@ -183,7 +182,7 @@ public sealed partial class HttpCall
             // A retry listener threw: the attempt fails before it is sent, with the listener's own exception.
             OnAttemptFailed(attempt, failure);
             OnAttemptSendEnded(failed: true);
-            ExceptionDispatchInfo.Throw(failure);
+            Fault.Rethrow(failure);
         }
 
         attempt.ObserveRequestContent();
@@ -371,7 +370,7 @@ public sealed partial class HttpCall
         if (toThrow is not null)
         {
             response.Dispose();
-            ExceptionDispatchInfo.Throw(toThrow);
+            Fault.Rethrow(toThrow);
         }
 
         return response;
@@ -384,10 +383,10 @@ public sealed partial class HttpCall
     internal void OnSendFailed(Exception exception)
     {
         var error = exception is OperationCanceledException && AbortException is { } aborted ? aborted : exception;
-        ThrowIfNotNull(End(error));
+        Fault.ThrowIfAny(End(error));
         if (!ReferenceEquals(error, exception))
         {
-            ExceptionDispatchInfo.Throw(error);
+            Fault.Rethrow(error);
         }
     }
 
@@ -526,14 +525,6 @@ public sealed partial class HttpCall
         if (ReferenceEquals(key, HttpEvents.Complete) || ReferenceEquals(key, _terminalKey))
         {
             ((Action<HttpCallResponse>)listener)(Response);
-        }
-    }
-
-    private static void ThrowIfNotNull(Exception? exception)
-    {
-        if (exception is not null)
-        {
-            ExceptionDispatchInfo.Throw(exception);
         }
     }
 

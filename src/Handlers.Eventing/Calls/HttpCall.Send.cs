@@ -1,3 +1,5 @@
+using Handlers.Eventing.Internal;
+
 namespace Handlers.Eventing;
 
 // AWS-style send(): send, drive the body to its end through httpData, return the final response.
@@ -77,13 +79,13 @@ public partial class HttpCall
         {
             // The request never reached the handler (a relative URI without BaseAddress, a disposed client, a pipeline without
             // an EventingHandler): this call ends here, with what the caller gets. A listener exception of its end wins.
-            ThrowIfNotNull(EndNotSent(ex));
+            Fault.ThrowIfAny(EndNotSent(ex));
             throw;
         }
         catch (HttpRequestException ex) when (ex.InnerException is { } inner && ReferenceEquals(inner, Response.Error) && !ReferenceEquals(ex, inner))
         {
             // HttpContent's copy wraps an IOException a listener threw; the caller gets the listener's own object.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+            Fault.Rethrow(inner);
             throw;
         }
         catch (OperationCanceledException ex) when (AbortException is { } aborted && !ReferenceEquals(ex, aborted))

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing;
@@ -147,7 +146,7 @@ public partial class EventEmitter
                     "The error event was emitted with a null exception and has no listener. Emit an exception object, or add an ErrorEvent listener.");
             }
 
-            ExceptionDispatchInfo.Throw(exception);
+            Fault.Rethrow(exception);
         }
 
         for (var i = 0; i < items.Length; i++)

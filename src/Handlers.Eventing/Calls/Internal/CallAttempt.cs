@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 
 namespace Handlers.Eventing.Internal;
 
@@ -104,7 +103,7 @@ internal sealed class CallAttempt
         {
             // The transport may wrap what the content throws: remember the listener's own exception for OnSendFailed.
             _listenerFault = failure;
-            ExceptionDispatchInfo.Throw(failure);
+            Fault.Rethrow(failure);
         }
     }
 
@@ -119,15 +118,12 @@ internal sealed class CallAttempt
             var timings = EndTimings();
             var listenerFault = _listenerFault;
             Call.OnAttemptFailed(this, listenerFault ?? exception);
-            if (listenerFault is not null)
-            {
-                ExceptionDispatchInfo.Throw(listenerFault);
-            }
+            Fault.ThrowIfAny(listenerFault);
 
             if (exception is not OperationCanceledException && !Call.IsAborted
                 && Call.RaiseAttemptFailed(new HttpErrorEvent(exception, Call, Number, timings)) is { } failure)
             {
-                ExceptionDispatchInfo.Throw(failure);
+                Fault.Rethrow(failure);
             }
         }
         finally
@@ -180,7 +176,7 @@ internal sealed class CallAttempt
             // The send throws the listener's exception; the body is faulted by it (no httpDone) and the response released.
             content.Observer.FailByListener(failure);
             response.Dispose();
-            ExceptionDispatchInfo.Throw(failure);
+            Fault.Rethrow(failure);
         }
 
         return response;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 
 namespace Handlers.Eventing.Internal;
 
@@ -194,10 +193,7 @@ internal sealed class ObservedResponseContent : HttpContent
                 base.Dispose(disposing);
             }
 
-            if (toThrow is not null)
-            {
-                ExceptionDispatchInfo.Throw(toThrow);
-            }
+            Fault.ThrowIfAny(toThrow);
 
             return;
         }

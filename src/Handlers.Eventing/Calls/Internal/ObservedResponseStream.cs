@@ -127,10 +127,7 @@ internal sealed class ObservedResponseStream : Stream
                 ReturnScratch();
             }
 
-            if (toThrow is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-            }
+            Fault.ThrowIfAny(toThrow);
         }
 
         base.Dispose(disposing);
@@ -150,10 +147,7 @@ internal sealed class ObservedResponseStream : Stream
         }
 
         GC.SuppressFinalize(this);
-        if (toThrow is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(toThrow);
-        }
+        Fault.ThrowIfAny(toThrow);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 
 namespace Handlers.Eventing.Internal;
 
@@ -79,13 +78,13 @@ internal sealed class ResponseBodyObserver
         if (Volatile.Read(ref _aborted) != 0 && Volatile.Read(ref _closed) == 0 && CloseAborted() is { } aborted)
         {
             Volatile.Write(ref _reading, 0);
-            ExceptionDispatchInfo.Throw(aborted);
+            Fault.Rethrow(aborted);
         }
 
         if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
         {
             Volatile.Write(ref _reading, 0);
-            ExceptionDispatchInfo.Throw(thrown);
+            Fault.Rethrow(thrown);
         }
     }
 
@@ -146,7 +145,7 @@ internal sealed class ResponseBodyObserver
     {
         if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
         {
-            ExceptionDispatchInfo.Throw(thrown);
+            Fault.Rethrow(thrown);
         }
     }
 
@@ -160,7 +159,7 @@ internal sealed class ResponseBodyObserver
         var toThrow = OnFailure(AsCallerSawIt(exception, callerToken));
         if (!ReferenceEquals(toThrow, exception))
         {
-            ExceptionDispatchInfo.Throw(toThrow);
+            Fault.Rethrow(toThrow);
         }
     }
 
@@ -194,10 +193,7 @@ internal sealed class ResponseBodyObserver
             toThrow = CloseAborted();
         }
 
-        if (toThrow is not null)
-        {
-            ExceptionDispatchInfo.Throw(toThrow);
-        }
+        Fault.ThrowIfAny(toThrow);
     }
 
     /// <summary>Completes a copy that ran to its end.</summary>
