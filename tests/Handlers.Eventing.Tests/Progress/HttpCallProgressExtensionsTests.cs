@@ -1,7 +1,8 @@
-using Handlers.Eventing.Internal;
 using System.Net;
+using Handlers.Eventing.Internal;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Handlers.Eventing.Tests.Progress;
 
@@ -95,7 +96,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_MinimumInterval_ReportsOnIntervalAndFlushesLastAtHttpDone()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromMilliseconds(100), TimeProvider = time });
@@ -118,7 +119,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_BothLimits_ReportsWhenBothAreMet()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromSeconds(1), MinimumBytes = 500, TimeProvider = time });
@@ -138,7 +139,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_RateAndEstimate_FromTheAttemptsFirstEvent()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
@@ -160,7 +161,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_UnknownTotal_RateWithoutEstimate()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
@@ -179,7 +180,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_ZeroRate_NoEstimate()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { TimeProvider = time });
@@ -195,7 +196,7 @@ public class HttpCallProgressExtensionsTests
     [Fact]
     public void ReportDownloadProgress_NewAttempt_ReportsItsFirstEventAndRestartsTheRate()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var call = NewCall();
         var progress = new ListProgress<TransferProgress>();
         var reporter = new ProgressReporter(call, progress, new ProgressThrottle { MinimumInterval = TimeSpan.FromHours(1), TimeProvider = time });
