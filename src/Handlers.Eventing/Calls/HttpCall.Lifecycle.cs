@@ -5,12 +5,15 @@ namespace Handlers.Eventing;
 
 // The call's state machine: the one place that decides that a call ends.
 //
-//   Created ──TryStart──▶ Sending ──OnResponse──▶ Receiving ──the returned body closed──▶ Ended ──▶ Finished
+//   Created ──TryStart──▶ Sending ──OnResponse──▶ Receiving ──the returned body closed──▶ Ended ──▶ Finished ──▶ Completed
 //      │                     │                                                             ▲
 //      │                     └──OnSendFailed (transport, cancellation, timeout, abort)────┤
-//      └──Abort────────────────────────────────────────────────────────────────────────────┘
+//      └──Abort, or call.SendAsync failing before the handler (EndNotSent)─────────────────┘
 //
-// Ended raises success or error; Finished sets IsFinished, raises complete and completes Completion. Attempts run inside
+// The phase is the one published state: "started" is Phase != Created, the terminal event follows from Ended and
+// Response.Error. The end is claimed under the call's lock (ClaimEnd) — from Created in the same lock section that saw it,
+// so that no handler starts the call meanwhile — then raised (RaiseEnd). Ended raises success or error; Finished sets
+// IsFinished and raises complete; Completed completes Completion. Attempts run inside
 // Sending, one after another or overlapping (hedging). Observers only report: an attempt's start (BeginAttempt), its
 // headers or failure (OnAttemptHeaders, OnAttemptFailed), and how each response body closed (OnBodyClosed). The call ends
 // when the body of the response it returned closed, or when the send failed; End runs once.
@@ -19,13 +22,11 @@ public sealed partial class HttpCall
     private static readonly EventingOptions s_defaultOptions = new();
 
     private int _phase;
-    private bool _sent;
     private EventingOptions _options = s_defaultOptions;
     private CallObserver[]? _observers;
     private CancellationTokenSource? _sendCancellation;
     private CancellationToken _sendToken;
     private OperationCanceledException? _abortException;
-    private volatile EventKey? _terminalKey;
     private AttemptLedger _attempts;
     private ResponseBodyObserver? _returned;
     private Exception? _statusError;
@@ -39,7 +40,7 @@ public sealed partial class HttpCall
     internal bool IsAborted => AbortException is not null;
 
     /// <summary>Gets a value indicating whether a handler started the call.</summary>
-    internal bool IsStarted => Volatile.Read(ref _sent);
+    internal bool IsStarted => Phase != CallPhase.Created;
 
     private CallPhase Phase => (CallPhase)Volatile.Read(ref _phase);
 
@@ -61,8 +62,8 @@ public sealed partial class HttpCall
 
         var abort = new OperationCanceledException(
             $"The HTTP call {Request.Method} {Request.RequestUri} was aborted by HttpCall.Abort().");
-        bool notSent;
         ResponseBodyObserver? returned;
+        Registration[]? endListeners = null;
         lock (SyncRoot)
         {
             // Once the returned body has delivered its last byte the outcome is decided (TryDecideBodyEnd): the abort changes
@@ -73,14 +74,17 @@ public sealed partial class HttpCall
             }
 
             Volatile.Write(ref _abortException, abort);
-            notSent = !_sent;
-            _sent = true;
             returned = _returned;
+            if (Phase == CallPhase.Created)
+            {
+                // Not sent: the call ends now, claimed in the same lock section, so that no handler starts it meanwhile.
+                endListeners = ClaimEnd(abort);
+            }
         }
 
-        if (notSent)
+        if (endListeners is not null)
         {
-            Fault.ThrowIfAny(End(abort));
+            Fault.ThrowIfAny(RaiseEnd(abort, endListeners));
             return;
         }
 
@@ -107,7 +111,7 @@ public sealed partial class HttpCall
     {
         lock (SyncRoot)
         {
-            if (_sent)
+            if (Phase != CallPhase.Created)
             {
                 if (AbortException is { } aborted && Phase != CallPhase.Sending && _attempts.Started == 0 && _returned is null)
                 {
@@ -117,8 +121,7 @@ public sealed partial class HttpCall
                 return false;
             }
 
-            _sent = true;
-            _phase = (int)CallPhase.Sending;
+            Volatile.Write(ref _phase, (int)CallPhase.Sending);
         }
 
         _options = options;
@@ -357,7 +360,7 @@ public sealed partial class HttpCall
             Volatile.Write(ref _returned, body);
             if (Phase == CallPhase.Sending)
             {
-                _phase = (int)CallPhase.Receiving;
+                Volatile.Write(ref _phase, (int)CallPhase.Receiving);
             }
 
             closed = body.ReportedEnd;
@@ -416,17 +419,18 @@ public sealed partial class HttpCall
     /// </summary>
     private Exception? EndNotSent(Exception error)
     {
+        Registration[] listeners;
         lock (SyncRoot)
         {
-            if (_sent)
+            if (Phase != CallPhase.Created)
             {
                 return null;
             }
 
-            _sent = true;
+            listeners = ClaimEnd(error);
         }
 
-        return End(error);
+        return RaiseEnd(error, listeners);
     }
 
     /// <summary>
@@ -469,7 +473,6 @@ public sealed partial class HttpCall
     /// <returns>The first listener exception to throw from the operation that ended the call, or <see langword="null"/>.</returns>
     private Exception? End(Exception? error)
     {
-        var terminal = error is null ? HttpEvents.Success : HttpEvents.Error;
         Registration[] listeners;
         lock (SyncRoot)
         {
@@ -478,13 +481,25 @@ public sealed partial class HttpCall
                 return null;
             }
 
-            _phase = (int)CallPhase.Ended;
-            Response.Error = error;
-            Response.MarkEnded();
-            _terminalKey = terminal;
-            listeners = GetRegistrations(terminal);
+            listeners = ClaimEnd(error);
         }
 
+        return RaiseEnd(error, listeners);
+    }
+
+    /// <summary>Decides the end, under <see cref="EventEmitter.SyncRoot"/>: the phase, the error, the end time; returns the terminal listeners.</summary>
+    private Registration[] ClaimEnd(Exception? error)
+    {
+        Response.Error = error;
+        Response.MarkEnded();
+        Volatile.Write(ref _phase, (int)CallPhase.Ended);
+        return GetRegistrations(error is null ? HttpEvents.Success : HttpEvents.Error);
+    }
+
+    /// <summary>Raises the end <see cref="ClaimEnd"/> decided; see <see cref="End"/>.</summary>
+    private Exception? RaiseEnd(Exception? error, Registration[] listeners)
+    {
+        var terminal = error is null ? HttpEvents.Success : HttpEvents.Error;
         Exception? first = null;
         var locked = _gate.Enter();
         var flow = AttemptTimer.SuspendFlow();
@@ -495,7 +510,7 @@ public sealed partial class HttpCall
 
             lock (SyncRoot)
             {
-                _phase = (int)CallPhase.Finished;
+                Volatile.Write(ref _phase, (int)CallPhase.Finished);
                 listeners = GetRegistrations(HttpEvents.Complete);
             }
 
@@ -512,17 +527,21 @@ public sealed partial class HttpCall
         return Isolate(terminal, first);
     }
 
+    /// <summary>Gets the terminal event the call raised, once it ended: <see cref="HttpEvents.Success"/> or <see cref="HttpEvents.Error"/>.</summary>
+    private EventKey? TerminalKey =>
+        Phase < CallPhase.Ended ? null : Response.Error is null ? HttpEvents.Success : HttpEvents.Error;
+
     /// <inheritdoc/>
     private protected override bool IsClosed(EventKey key) =>
-        ReferenceEquals(key, HttpEvents.Complete) ? Phase == CallPhase.Finished
-        : (ReferenceEquals(key, HttpEvents.Success) || ReferenceEquals(key, HttpEvents.Error)) && _terminalKey is not null;
+        ReferenceEquals(key, HttpEvents.Complete) ? Phase >= CallPhase.Finished
+        : (ReferenceEquals(key, HttpEvents.Success) || ReferenceEquals(key, HttpEvents.Error)) && Phase >= CallPhase.Ended;
 
     /// <inheritdoc/>
     private protected override void OnListenerAddedAfterClose(EventKey key, Delegate listener)
     {
         // on-finished: a listener added after the end runs at once, with the final response, and is not stored.
         // Only the terminal event that happened runs; the other one never will.
-        if (ReferenceEquals(key, HttpEvents.Complete) || ReferenceEquals(key, _terminalKey))
+        if (ReferenceEquals(key, HttpEvents.Complete) || ReferenceEquals(key, TerminalKey))
         {
             ((Action<HttpCallResponse>)listener)(Response);
         }

@@ -25,7 +25,6 @@ public sealed partial class HttpCall : EventEmitter
 
     private readonly HttpClient? _client;
     private TaskCompletionSource<HttpCallResponse>? _completion;
-    private volatile bool _completionReady;
 
     private HttpCall(HttpRequestMessage request, HttpClient? client)
         : base(checksEmit: true)
@@ -51,7 +50,7 @@ public sealed partial class HttpCall : EventEmitter
 
     /// <summary>Gets a value indicating whether the call has finished: it turns true just before <see cref="HttpEvents.Complete"/> is raised.</summary>
     /// <value><see langword="false"/> while the call runs and inside <see cref="HttpEvents.Success"/> / <see cref="HttpEvents.Error"/> listeners.</value>
-    public bool IsFinished => Phase == Internal.CallPhase.Finished;
+    public bool IsFinished => Phase >= Internal.CallPhase.Finished;
 
     /// <summary>Gets a task that completes, never faults, once every <see cref="HttpEvents.Complete"/> listener ran.</summary>
     public Task<HttpCallResponse> Completion
@@ -61,14 +60,14 @@ public sealed partial class HttpCall : EventEmitter
             var completion = Volatile.Read(ref _completion);
             if (completion is null)
             {
-                if (_completionReady)
+                if (Phase == Internal.CallPhase.Completed)
                 {
                     return Task.FromResult(Response);
                 }
 
                 completion = new TaskCompletionSource<HttpCallResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
                 completion = Interlocked.CompareExchange(ref _completion, completion, null) ?? completion;
-                if (_completionReady)
+                if (Phase == Internal.CallPhase.Completed)
                 {
                     completion.TrySetResult(Response);
                 }
@@ -191,7 +190,7 @@ public sealed partial class HttpCall : EventEmitter
 
     private void CompleteCompletion()
     {
-        _completionReady = true;
+        Volatile.Write(ref _phase, (int)Internal.CallPhase.Completed);
         Volatile.Read(ref _completion)?.TrySetResult(Response);
     }
 }

@@ -15,6 +15,9 @@ internal enum CallPhase
     /// <summary>The end was decided: <see cref="HttpEvents.Success"/> or <see cref="HttpEvents.Error"/> is being raised.</summary>
     Ended,
 
-    /// <summary><see cref="HttpCall.IsFinished"/>: <see cref="HttpEvents.Complete"/> is being raised or was raised.</summary>
+    /// <summary><see cref="HttpCall.IsFinished"/>: <see cref="HttpEvents.Complete"/> is being raised.</summary>
     Finished,
+
+    /// <summary>Every <see cref="HttpEvents.Complete"/> listener ran: <see cref="HttpCall.Completion"/> is completed.</summary>
+    Completed,
 }
