@@ -1,26 +1,14 @@
+using Handlers.Eventing.Testing;
+
 namespace Handlers.Eventing.Benchmarks.Loopback;
 
 /// <summary>
 /// What users write instead of the handler: a read-only wrapper over the response stream that hands each chunk to a data
 /// callback and the running count to a progress callback, on the async read path the benchmark uses.
 /// </summary>
-internal sealed class ProgressReportingStream(Stream inner, long? total, Action<ReadOnlyMemory<byte>> onData, Action<long, long?> onProgress) : Stream
+internal sealed class ProgressReportingStream(Stream inner, long? total, Action<ReadOnlyMemory<byte>> onData, Action<long, long?> onProgress) : ReadOnlyStream
 {
     private long _loaded;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -47,16 +35,6 @@ internal sealed class ProgressReportingStream(Stream inner, long? total, Action<
 
         return read;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

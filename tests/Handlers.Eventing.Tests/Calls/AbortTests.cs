@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Handlers.Eventing.Testing;
 using Handlers.Eventing.Tests.Infrastructure;
 
 namespace Handlers.Eventing.Tests.Calls;
@@ -230,18 +231,8 @@ public class AbortTests
             return response;
         }
 
-        private sealed class ProbeStream(Stream inner, ReadProbeHandler owner) : Stream
+        private sealed class ProbeStream(Stream inner, ReadProbeHandler owner) : ReadOnlyStream
         {
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
             public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
             public override int Read(Span<byte> buffer)
@@ -258,16 +249,6 @@ public class AbortTests
 
             public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
                 ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

@@ -1,26 +1,14 @@
+using Handlers.Eventing.Testing;
+
 namespace Handlers.Eventing.Tests.Infrastructure;
 
 /// <summary>A non-seekable stream of <see cref="LoopbackServer.PatternByte"/> bytes that allocates nothing per read.</summary>
-public sealed class GeneratingStream : Stream
+public sealed class GeneratingStream : ReadOnlyStream
 {
     private readonly long _length;
     private long _position;
 
     public GeneratingStream(long length) => _length = length;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -41,14 +29,4 @@ public sealed class GeneratingStream : Stream
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         new(Read(buffer.Span));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
