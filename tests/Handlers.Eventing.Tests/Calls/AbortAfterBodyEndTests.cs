@@ -9,14 +9,29 @@ public class AbortAfterBodyEndTests
 {
     private const int Length = 50_000;
 
-    public static TheoryData<bool, bool> Protocols => new() { { false, false }, { false, true }, { true, false }, { true, true } };
+    public static TheoryData<bool, bool, PipelineShape> Protocols
+    {
+        get
+        {
+            var data = new TheoryData<bool, bool, PipelineShape>();
+            foreach (var shape in new[] { PipelineShape.OneLayer, PipelineShape.TwoParts })
+            {
+                data.Add(false, false, shape);
+                data.Add(false, true, shape);
+                data.Add(true, false, shape);
+                data.Add(true, true, shape);
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public async Task AbortInHttpDone_StreamRead_CallerGetsEveryByteAndCallSucceeds(bool http2, bool chunked)
+    public async Task AbortInHttpDone_StreamRead_CallerGetsEveryByteAndCallSucceeds(bool http2, bool chunked, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, Path(chunked));
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call, data: false, progress: false);
@@ -40,10 +55,10 @@ public class AbortAfterBodyEndTests
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public async Task AbortInHttpDone_SyncRead_CallerGetsEveryByteAndCallSucceeds(bool http2, bool chunked)
+    public async Task AbortInHttpDone_SyncRead_CallerGetsEveryByteAndCallSucceeds(bool http2, bool chunked, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, Path(chunked));
         var call = HttpCall.For(request);
         call.On(HttpEvents.HttpDone, _ => call.Abort());
@@ -65,10 +80,10 @@ public class AbortAfterBodyEndTests
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public async Task AbortInHttpDone_HttpClientBuffering_SendReturnsTheWholeBody(bool http2, bool chunked)
+    public async Task AbortInHttpDone_HttpClientBuffering_SendReturnsTheWholeBody(bool http2, bool chunked, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, Path(chunked));
         var call = HttpCall.For(request);
         call.On(HttpEvents.HttpDone, _ => call.Abort());
@@ -82,10 +97,10 @@ public class AbortAfterBodyEndTests
 
     [Theory]
     [MemberData(nameof(Protocols))]
-    public async Task AbortInHttpDone_AwsStyleSendAsync_ReturnsSuccess(bool http2, bool chunked)
+    public async Task AbortInHttpDone_AwsStyleSendAsync_ReturnsSuccess(bool http2, bool chunked, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         var call = client.CreateCall(server.Request(http2, Path(chunked)));
         long received = 0;
         call.On(HttpEvents.HttpData, e => received += e.Chunk.Length);
@@ -98,12 +113,14 @@ public class AbortAfterBodyEndTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task AbortAfterLastByteRead_ReadExactlyThenDispose_CallerSeesNoException(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task AbortAfterLastByteRead_ReadExactlyThenDispose_CallerSeesNoException(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, Path(chunked: false));
         var call = HttpCall.For(request);
 

@@ -9,12 +9,14 @@ public class BodyEndTests
     private const int Length = 100000;
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ReadExactlyAsync_ContentLengthBytes_EndsInSuccessBeforeDispose(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task ReadExactlyAsync_ContentLengthBytes_EndsInSuccessBeforeDispose(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, $"bytes/{Length}?chunk=8192");
         var recorder = new EventRecorder(HttpCall.For(request));
 
@@ -46,13 +48,15 @@ public class BodyEndTests
         Assert.Equal(Length, recorder.Call.Response.BytesReceived);
     }
 
-    [Fact]
-    public async Task ReadExactly_SyncContentLengthBytes_EndsInSuccessBeforeDispose()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadExactly_SyncContentLengthBytes_EndsInSuccessBeforeDispose(PipelineShape shape)
     {
         // Sync Send is HTTP/1.1 only in SocketsHttpHandler.
         const bool http2 = false;
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, $"bytes/{Length}?chunk=8192");
         var recorder = new EventRecorder(HttpCall.For(request));
 
@@ -69,12 +73,14 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ReadAsync_SingleReadOfWholeSmallBody_EndsInSuccessWithoutFurtherRead(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task ReadAsync_SingleReadOfWholeSmallBody_EndsInSuccessWithoutFurtherRead(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, "correctness/resource/10");
         var recorder = new EventRecorder(HttpCall.For(request));
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
@@ -93,12 +99,14 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task ReadExactlyAsync_FewerThanContentLengthBytesThenDispose_StillAbandoned(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task ReadExactlyAsync_FewerThanContentLengthBytesThenDispose_StillAbandoned(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, $"bytes/{Length}?chunk=8192");
         var recorder = new EventRecorder(HttpCall.For(request));
 
@@ -116,12 +124,14 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task CallSendAsync_ContentLengthBody_EndsInSuccessAtLastByte(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task CallSendAsync_ContentLengthBody_EndsInSuccessAtLastByte(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         var call = client.CreateCall(server.Request(http2, $"bytes/{Length}?chunk=8192"));
         var recorder = new EventRecorder(call);
 

@@ -10,22 +10,31 @@ namespace Handlers.Eventing.Tests.Calls;
 [Collection(TelemetryCollection.Name)]
 public class RunningResponseTests
 {
-    public static TheoryData<bool, string, int> Cases => new()
+    public static TheoryData<bool, string, int, PipelineShape> Cases
     {
-        { false, "bytes/0", 200 },
-        { true, "bytes/0", 200 },
-        { false, "status/404?body=", 404 },
-        { true, "status/404?body=", 404 },
-        { false, "bytes/10", 200 },
-    };
+        get
+        {
+            var data = new TheoryData<bool, string, int, PipelineShape>();
+            foreach (var shape in new[] { PipelineShape.OneLayer, PipelineShape.TwoParts })
+            {
+                data.Add(false, "bytes/0", 200, shape);
+                data.Add(true, "bytes/0", 200, shape);
+                data.Add(false, "status/404?body=", 404, shape);
+                data.Add(true, "status/404?body=", 404, shape);
+                data.Add(false, "bytes/10", 200, shape);
+            }
+
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task HttpDone_BodyEndsAtHeadersOrLater_ResponseDescribesTheAttempt(bool http2, string path, int status)
+    public async Task HttpDone_BodyEndsAtHeadersOrLater_ResponseDescribesTheAttempt(bool http2, string path, int status, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var capture = new TelemetryCapture(metrics: false);
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         using var request = server.Request(http2, path);
         var call = HttpCall.For(request);
         (int Attempt, int? Status, bool HasResponse)? atDone = null;

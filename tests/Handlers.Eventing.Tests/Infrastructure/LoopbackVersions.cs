@@ -1,6 +1,17 @@
 using System.Net;
+using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing.Tests.Infrastructure;
+
+/// <summary>
+/// The two shapes a pipeline with eventing takes: one handler layer (a hand-built <see cref="EventingHandler"/>, or a factory
+/// client with no handler of its own), or the call part and the attempt part with a handler between them.
+/// </summary>
+public enum PipelineShape
+{
+    OneLayer,
+    TwoParts,
+}
 
 /// <summary>Clients and requests for the <see cref="LoopbackServer"/> over HTTP/1.1 or h2c (HTTP/2 with prior knowledge).</summary>
 public static class LoopbackVersions
@@ -11,6 +22,19 @@ public static class LoopbackVersions
     /// <summary>Returns a client with an <see cref="EventingHandler"/> over a new <see cref="SocketsHttpHandler"/>.</summary>
     public static HttpClient EventingClient(bool http2, EventingOptions? options = null) =>
         Client(http2, options is null ? new EventingHandler(new SocketsHttpHandler()) : new EventingHandler(new SocketsHttpHandler(), options));
+
+    /// <summary>
+    /// Returns a client whose pipeline has <paramref name="shape"/>: for <see cref="PipelineShape.TwoParts"/>, the composition
+    /// the factory's filter makes when a handler sits between (call part, a pass-through handler, attempt part, transport).
+    /// </summary>
+    public static HttpClient EventingClient(bool http2, PipelineShape shape, EventingOptions? options = null) => shape switch
+    {
+        PipelineShape.OneLayer => EventingClient(http2, options),
+        _ => Client(http2, new CallHandler(options ?? new EventingOptions(), services: null)
+        {
+            InnerHandler = new PassThroughHandler { InnerHandler = new AttemptHandler { InnerHandler = new SocketsHttpHandler() } },
+        }),
+    };
 
     /// <summary>Sets the client's timeout and default request version for <paramref name="http2"/>.</summary>
     public static HttpClient Configure(HttpClient client, bool http2)
@@ -32,4 +56,9 @@ public static class LoopbackVersions
             Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
+
+    /// <summary>A handler that only passes requests on: what stands between the two parts of a two-part pipeline.</summary>
+    private sealed class PassThroughHandler : DelegatingHandler
+    {
+    }
 }
