@@ -17,9 +17,6 @@ internal struct CallEventGate
     private volatile bool _locking;
     private Lock? _lock;
 
-    /// <summary>Gets a value indicating whether <see cref="UseLock"/> began: every raise from now on takes the lock.</summary>
-    public readonly bool IsLocking => _locking;
-
     /// <summary>Enters the gate; pass the result to <see cref="Exit"/>.</summary>
     public bool Enter()
     {

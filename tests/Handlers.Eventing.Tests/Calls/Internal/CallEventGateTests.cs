@@ -40,8 +40,15 @@ public class CallEventGateTests
             order.Enqueue("switched");
         });
 
-        // The switch has begun (the mode is set) while the unlocked raise still runs: it must now wait for that raise.
-        Assert.True(SpinWait.SpinUntil(() => holder.Gate.IsLocking, TestTimeouts.Default));
+        // The switch has begun — a new raise now takes the lock — while the unlocked raise still runs: it must wait for that raise.
+        Assert.True(SpinWait.SpinUntil(
+            () =>
+            {
+                var locked = holder.Gate.Enter();
+                holder.Gate.Exit(locked);
+                return locked;
+            },
+            TestTimeouts.Default));
         release.SetResult();
         await switching.WithTimeout();
 
