@@ -69,6 +69,7 @@ public sealed partial class HttpCall
             $"The HTTP call {Request.Method} {Request.RequestUri} was aborted by HttpCall.Abort().");
         if (Interlocked.CompareExchange(ref _abortException, abort, null) is not null)
         {
+            // Stryker disable once Statement : a second Abort() only repeats the first one's cancellations, which are idempotent (and before the send the first one has ended the call)
             return;
         }
 
@@ -126,6 +127,7 @@ public sealed partial class HttpCall
 
         _options = options;
         Response.MarkStarted();
+        // Stryker disable once Equality : applying no configuration opens and closes the front-insertion region with nothing in it
         if (options.CallConfigurations.Count > 0)
         {
             ApplyCallConfigurations(options, services);
@@ -251,6 +253,7 @@ public sealed partial class HttpCall
             try
             {
                 token = source.Token;
+                // Stryker disable once Boolean : without it the read links its own source to the same send token, which Abort() cancels too: only an allocation more
                 return true;
             }
             catch (ObjectDisposedException)
@@ -340,6 +343,7 @@ public sealed partial class HttpCall
         lock (SyncRoot)
         {
             _returned = body;
+            // Stryker disable once Equality,Block : nothing reads Receiving apart from Sending (TryStart's check also needs _returned null): a dead write, see docs/testing.md
             if (Phase == CallPhase.Sending)
             {
                 _phase = (int)CallPhase.Receiving;
@@ -447,6 +451,7 @@ public sealed partial class HttpCall
             _gate.Exit(locked);
         }
 
+        // Stryker disable once Statement : releases the send's linked source only (a resource, not behaviour)
         Interlocked.Exchange(ref _sendCancellation, null)?.Dispose();
         CompleteCompletion();
         return Isolate(terminal, first);
