@@ -127,7 +127,6 @@ public sealed partial class HttpCall
 
         _options = options;
         Response.MarkStarted();
-        // Stryker disable once Equality : applying no configuration opens and closes the front-insertion region with nothing in it
         if (options.CallConfigurations.Count > 0)
         {
             ApplyCallConfigurations(options, services);
