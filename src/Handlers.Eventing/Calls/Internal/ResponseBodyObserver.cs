@@ -111,7 +111,6 @@ internal sealed class ResponseBodyObserver
         if (source is null || callerToken != _readCancellationFor)
         {
             var previous = source;
-            // Stryker disable once Conditional : a source linked to a token that cannot be cancelled behaves as a new CancellationTokenSource
             source = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(callerToken) : new CancellationTokenSource();
             _readCancellationFor = callerToken;
             Volatile.Write(ref _readCancellation, source);
@@ -343,9 +342,9 @@ internal sealed class ResponseBodyObserver
     {
         var loaded = _loaded += count;
         _call.OnBodyBytes(loaded);
-        // Stryker disable once Conditional : every caller passes a chunk of exactly count bytes or none (default), so the check never chooses
-        if (_attempt is not null
-            && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk.Length == count ? chunk : default) is { } failure)
+
+        // Every read path passes the chunk's own count of bytes, or none when no listener wants them.
+        if (_attempt is not null && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk) is { } failure)
         {
             return FailByListener(failure);
         }
@@ -402,9 +401,9 @@ internal sealed class ResponseBodyObserver
         return result;
     }
 
+    // Stryker disable once Block : releases the linked read source only (a resource, not behaviour)
     private void DisposeReadCancellation()
     {
-        // Stryker disable once Block : releases the linked read source only (a resource, not behaviour)
         if (Interlocked.Exchange(ref _readCancellation, null) is { } source)
         {
             source.Dispose();

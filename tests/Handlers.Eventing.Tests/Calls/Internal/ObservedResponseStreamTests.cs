@@ -73,6 +73,29 @@ public class ObservedResponseStreamTests
     }
 
     [Fact]
+    public async Task Read_SyncSmallSpansWithADataListener_EachReadFillsAtMostItsSpan()
+    {
+        var (call, recorder, response) = await SendAsync(new ScriptedStream(false, ScriptedStream.Chunk(1000)), length: 1000);
+        var stream = await response.Content.ReadAsStreamAsync();
+        var received = new List<byte>();
+        var buffer = new byte[20];
+
+        int read;
+        while ((read = stream.Read(buffer.AsSpan(5, 10))) > 0)
+        {
+            Assert.InRange(read, 1, 10);
+            Assert.All(buffer[..5], b => Assert.Equal(0, b));
+            Assert.All(buffer[15..], b => Assert.Equal(0, b));
+            received.AddRange(buffer[5..(5 + read)]);
+        }
+
+        Assert.Equal(LoopbackServer.Pattern(1000), received.ToArray());
+        Assert.Equal(LoopbackServer.Pattern(1000), recorder.Body.ToArray());
+        Assert.True(call.IsFinished);
+        Assert.Null(call.Response.Error);
+    }
+
+    [Fact]
     public async Task Read_SyncSpanWithoutADataListener_DeliversTheBytesAndEnds()
     {
         var (call, _, response) = await SendAsync(new ScriptedStream(false, ScriptedStream.Chunk(100)), length: 100, record: false);

@@ -574,6 +574,41 @@ public class ResponseBodyObserverBehaviorTests
         Assert.NotNull(call.Response.Timings?.Total);
     }
 
+    [Fact]
+    public async Task Dispose_AfterTheBodyEnded_ALaterReadThrowsObjectDisposedAsAPlainStreamAndTheCallStaysASuccess()
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(100));
+        var (call, recorder, response) = await SendAsync(body, length: 100);
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[100]).AsTask().WithTimeout();
+        var events = recorder.Compact();
+
+        response.Dispose();
+        stream.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
+        Assert.Null(call.Response.Error);
+        Assert.True(call.Response.IsSuccess);
+        Assert.Equal(events, recorder.Compact());
+    }
+
+    [Fact]
+    public async Task Error_ListenerThrowsOnAMidBodyTransportFailure_ReadThrowsTheListenersExceptionAfterComplete()
+    {
+        var failure = new IOException("The connection was reset.");
+        var listener = new ListenerException();
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure));
+        var (call, recorder, response) = await SendAsync(body, length: 1000, configure: c => c.On(HttpEvents.Error, _ => throw listener));
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        var thrown = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+
+        Assert.Same(listener, thrown);
+        Assert.Same(failure, call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
+    }
+
     private static async Task<(HttpCall Call, EventRecorder Recorder, HttpResponseMessage Response)> SendAsync(
         Stream body, long? length, HttpStatusCode status = HttpStatusCode.OK, Action<HttpCall>? configure = null, EventingOptions? options = null)
     {

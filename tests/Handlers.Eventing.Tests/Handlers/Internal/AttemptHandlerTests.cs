@@ -87,6 +87,28 @@ public class AttemptHandlerTests
         Assert.Equal(100, recorder.Call.Response.BytesSent);
     }
 
+    [Fact]
+    public async Task Send_NoUploadListener_TheTransportSeesTheRequestsOwnContent()
+    {
+        HttpContent? seen = null;
+        using var provider = Provider(handler: null, respond: r =>
+        {
+            seen = r.Content;
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent([]) };
+        });
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("side");
+        var original = new ByteArrayContent(new byte[100]);
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = original };
+        var call = HttpCall.For(request);
+        call.On(HttpEvents.HttpDownloadProgress, _ => { });
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Same(original, seen);
+        Assert.Same(original, request.Content);
+        Assert.True(call.IsFinished);
+    }
+
     private static ServiceProvider Provider(DelegatingHandler? handler, Func<HttpRequestMessage, HttpResponseMessage>? respond = null)
     {
         var services = new ServiceCollection();
