@@ -30,10 +30,13 @@ public sealed partial class HttpCall
     /// <summary>Raises the events of one body chunk: <see cref="HttpEvents.HttpDownloadProgress"/> (which counts it), then <see cref="HttpEvents.HttpData"/>.</summary>
     /// <param name="progress">The progress including the chunk.</param>
     /// <param name="chunk">The chunk's bytes, or empty when no listener wants them.</param>
+    /// <remarks>
+    /// Unlike the other raises, it does not take the attempt's timer off the flow: a body is read after the attempt part
+    /// returned (which put the flow back), so no chunk is raised on it, and the chunk path stays free of the look-up.
+    /// </remarks>
     internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
     {
         var locked = _gate.Enter();
-        var flow = AttemptTimer.SuspendFlow();
         try
         {
             var failure = RaiseToListeners(HttpEvents.HttpDownloadProgress, progress);
@@ -53,7 +56,6 @@ public sealed partial class HttpCall
         }
         finally
         {
-            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
     }

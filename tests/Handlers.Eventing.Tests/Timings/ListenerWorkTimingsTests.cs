@@ -31,7 +31,19 @@ public sealed class ListenerWorkTimingsTests
     [InlineData(InnerCall.AsyncWaited, true)]
     [InlineData(InnerCall.Sync, true)]
     [InlineData(InnerCall.TaskRun, true)]
-    public async Task HeadersListener_MakesItsOwnCall_CallKeepsItsConnectionAndPhases(InnerCall kind, bool http2)
+    public Task HeadersListener_MakesItsOwnCall_CallKeepsItsConnectionAndPhases(InnerCall kind, bool http2) =>
+        ListenerMakesItsOwnCallAsync(kind, http2, inData: false);
+
+    // A chunk is raised on the caller's read, never on the attempt's timing flow; an inner call from a data listener must
+    // not reach the attempt either.
+    [Theory]
+    [InlineData(InnerCall.AsyncWaited, false)]
+    [InlineData(InnerCall.Sync, false)]
+    [InlineData(InnerCall.AsyncWaited, true)]
+    public Task DataListener_MakesItsOwnCall_CallKeepsItsConnectionAndPhases(InnerCall kind, bool http2) =>
+        ListenerMakesItsOwnCallAsync(kind, http2, inData: true);
+
+    private async Task ListenerMakesItsOwnCallAsync(InnerCall kind, bool http2, bool inData)
     {
         var server = await TimingsServer.Shared;
         var other = await LoopbackServer.Shared;
@@ -45,9 +57,9 @@ public sealed class ListenerWorkTimingsTests
         var call = HttpCall.For(request);
         HttpTimings? atHeaders = null;
         Task<HttpStatusCode>? innerCall = null;
-        call.On(HttpEvents.HttpHeaders, e =>
+        call.On(HttpEvents.HttpHeaders, e => atHeaders = e.Timings);
+        Action startInnerCall = () =>
         {
-            atHeaders = e.Timings;
             var url = other.Url("bytes/10");
             innerCall = kind switch
             {
@@ -55,13 +67,27 @@ public sealed class ListenerWorkTimingsTests
                 InnerCall.Sync => Task.FromResult(otherClient.Send(new HttpRequestMessage(HttpMethod.Get, url)).StatusCode),
                 _ => Task.Run(async () => (await otherClient.GetAsync(url)).StatusCode),
             };
-        });
+        };
+        if (inData)
+        {
+            call.On(HttpEvents.HttpData, _ => startInnerCall());
+        }
+        else
+        {
+            call.On(HttpEvents.HttpHeaders, _ => startInnerCall());
+        }
 
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
 
-        // The listener's call ends before the body is read, so everything it did happened while the attempt was open.
-        Assert.Equal(HttpStatusCode.OK, await innerCall!.WithTimeout());
+        // A headers listener's call ends before the body is read, a data listener's inside the read of the last chunk: either
+        // way everything it did happened while the attempt was open.
+        if (!inData)
+        {
+            Assert.Equal(HttpStatusCode.OK, await innerCall!.WithTimeout());
+        }
+
         Assert.Equal("hi", await response.Content.ReadAsStringAsync().WithTimeout());
+        Assert.Equal(HttpStatusCode.OK, await innerCall!.WithTimeout());
         var timings = (await call.Completion.WithTimeout()).Timings;
 
         _output.WriteLine($"at headers: {atHeaders}");
