@@ -46,7 +46,7 @@ public sealed partial class HttpCall
         if (failure is not null)
         {
             // A retry listener threw: the attempt fails before it is sent, with the listener's own exception.
-            OnAttemptFailed(attempt, failure);
+            OnAttemptFailed(bytesSent: 0, failure);
             OnAttemptSendEnded(failed: true);
             Fault.Rethrow(failure);
         }
@@ -88,23 +88,23 @@ public sealed partial class HttpCall
     }
 
     /// <summary>Records that an attempt's response headers arrived: its send ended.</summary>
-    internal void OnAttemptHeaders(CallAttempt attempt, HttpResponseMessage response)
+    internal void OnAttemptHeaders(in AttemptReport report)
     {
         bool returned;
         lock (SyncRoot)
         {
-            _attempts.OnHeaders(response.StatusCode);
-            returned = _returned is not null;
+            _attempts.OnHeaders(report);
+            returned = _returnedAttempt != 0;
         }
 
         if (!returned)
         {
             // The running view of the response (AWS fills it in as the call runs), until OnResponse sets the returned attempt's:
             // a hedged attempt that answers after the winner does not overwrite it.
-            Response.HttpResponse = response;
-            Response.StatusCode = response.StatusCode;
-            Response.Attempt = attempt.Number;
-            Response.SetHeaders(attempt.HeadersTimestamp);
+            Response.HttpResponse = report.Response;
+            Response.StatusCode = report.Response.StatusCode;
+            Response.Attempt = report.Number;
+            Response.SetHeaders(report.HeadersTimestamp);
         }
     }
 
@@ -121,21 +121,19 @@ public sealed partial class HttpCall
         }
     }
 
-    private int StartedAttempts()
-    {
-        lock (SyncRoot)
-        {
-            return _attempts.Started;
-        }
-    }
-
     /// <summary>
     /// Records an attempt's final timings: they become <see cref="HttpCallResponse.Timings"/> when it is the attempt the call
     /// returned, or while no attempt was returned yet.
     /// </summary>
     internal void OnAttemptTimings(int attempt, HttpTimings timings)
     {
-        var returned = Volatile.Read(ref _returned)?.Attempt?.Number ?? 0;
+        int returned;
+        lock (SyncRoot)
+        {
+            _attempts.OnTimings(attempt, timings);
+            returned = _returnedAttempt;
+        }
+
         if (returned == 0 || returned == attempt)
         {
             Response.Timings = timings;
@@ -146,13 +144,13 @@ public sealed partial class HttpCall
     internal void OnBodyBytes(long loaded) => Response.BytesReceived = loaded;
 
     /// <summary>Records that an attempt's send failed.</summary>
-    internal void OnAttemptFailed(CallAttempt attempt, Exception exception)
+    internal void OnAttemptFailed(long bytesSent, Exception exception)
     {
         lock (SyncRoot)
         {
             _attempts.OnFailed(exception);
         }
 
-        Response.CountedBytesSent = attempt.BytesSent;
+        Response.CountedBytesSent = bytesSent;
     }
 }

@@ -27,6 +27,7 @@ public sealed partial class HttpCall
     private CancellationToken _sendToken;
     private OperationCanceledException? _abortException;
     private ResponseBodyObserver? _returned;
+    private int _returnedAttempt; // the number of the attempt whose response was returned, 0 before (or when no attempt observed it)
     private Exception? _statusError;
 
     /// <summary>Gets the options of the handler that runs the call (the defaults until it starts).</summary>
@@ -107,15 +108,24 @@ public sealed partial class HttpCall
             body = content.Observer;
         }
 
-        var attempt = body.Attempt;
+        // The returned attempt, found in the call's own records of what each attempt reported at its headers.
+        bool reported;
+        AttemptReport report;
+        int started;
+        lock (SyncRoot)
+        {
+            reported = _attempts.TryFind(response, out report);
+            started = _attempts.Started;
+        }
+
         Response.HttpResponse = response;
         Response.StatusCode = response.StatusCode;
-        Response.Attempt = attempt?.Number ?? StartedAttempts();
-        if (attempt is not null)
+        Response.Attempt = reported ? report.Number : started;
+        if (reported)
         {
-            Response.CountedBytesSent = attempt.BytesSent;
-            Response.SetHeaders(attempt.HeadersTimestamp);
-            Response.Timings = attempt.Timer?.Snapshot();
+            Response.CountedBytesSent = report.BytesSent;
+            Response.SetHeaders(report.HeadersTimestamp);
+            Response.Timings = report.Timings;
         }
 
         _statusError = _options.SuccessPredicate(response)
@@ -129,6 +139,7 @@ public sealed partial class HttpCall
         lock (SyncRoot)
         {
             Volatile.Write(ref _returned, body);
+            _returnedAttempt = reported ? report.Number : 0;
             closed = body.ReportedEnd;
         }
 

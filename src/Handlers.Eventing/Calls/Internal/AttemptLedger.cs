@@ -18,6 +18,8 @@ internal struct AttemptLedger
     private HttpStatusCode? _lastStatus;
     private Exception? _lastError;
     private Exception? _announceFault;
+    private AttemptReport _latest;            // the latest attempt whose headers arrived
+    private List<AttemptReport>? _earlier;    // the ones before it (retries, hedges): allocated only then
 
     /// <summary>Gets the number of attempts started.</summary>
     public readonly int Started => _started;
@@ -65,11 +67,64 @@ internal struct AttemptLedger
     /// <summary>Records a listener exception of an announcement: the announced attempt throws it when it starts.</summary>
     public void SetAnnounceFault(Exception fault) => _announceFault ??= fault;
 
-    /// <summary>Records that an attempt's response headers arrived.</summary>
-    public void OnHeaders(HttpStatusCode status)
+    /// <summary>Records that an attempt's response headers arrived, with what the call shows of it once it is returned.</summary>
+    public void OnHeaders(in AttemptReport report)
     {
-        _lastStatus = status;
+        _lastStatus = report.Response.StatusCode;
         _lastError = null;
+        if (_latest.Response is not null)
+        {
+            (_earlier ??= []).Add(_latest);
+        }
+
+        _latest = report;
+    }
+
+    /// <summary>Finds the report of the attempt whose headers brought <paramref name="response"/>.</summary>
+    public readonly bool TryFind(HttpResponseMessage response, out AttemptReport report)
+    {
+        if (ReferenceEquals(_latest.Response, response))
+        {
+            report = _latest;
+            return true;
+        }
+
+        if (_earlier is { } earlier)
+        {
+            for (var i = earlier.Count - 1; i >= 0; i--)
+            {
+                if (ReferenceEquals(earlier[i].Response, response))
+                {
+                    report = earlier[i];
+                    return true;
+                }
+            }
+        }
+
+        report = default;
+        return false;
+    }
+
+    /// <summary>Records an attempt's final timings in its report (its body ended, or was disposed before it was returned).</summary>
+    public void OnTimings(int attempt, HttpTimings timings)
+    {
+        if (_latest.Number == attempt)
+        {
+            _latest = _latest with { Timings = timings };
+            return;
+        }
+
+        if (_earlier is { } earlier)
+        {
+            for (var i = 0; i < earlier.Count; i++)
+            {
+                if (earlier[i].Number == attempt)
+                {
+                    earlier[i] = earlier[i] with { Timings = timings };
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>Records that an attempt's send failed.</summary>
@@ -103,3 +158,11 @@ internal struct AttemptLedger
 /// <param name="PreviousError">The latest attempt's failure, when its send failed.</param>
 internal readonly record struct AttemptStart(
     int Number, bool Overlaps, bool NeedsLock, bool Announced, Exception? AnnounceFault, HttpStatusCode? PreviousStatus, Exception? PreviousError);
+
+/// <summary>What an attempt reported at its headers, as values: what the call shows once it returns that attempt's response.</summary>
+/// <param name="Response">The attempt's response.</param>
+/// <param name="Number">The attempt's number.</param>
+/// <param name="HeadersTimestamp">When its headers arrived.</param>
+/// <param name="BytesSent">The request body bytes it counted (upload progress listened), else 0.</param>
+/// <param name="Timings">Its latest timings, when collected: at its headers, then final once its body ended.</param>
+internal readonly record struct AttemptReport(HttpResponseMessage Response, int Number, long HeadersTimestamp, long BytesSent, HttpTimings? Timings);

@@ -117,7 +117,7 @@ internal sealed class CallAttempt
         {
             var timings = EndTimings();
             var listenerFault = _listenerFault;
-            Call.OnAttemptFailed(this, listenerFault ?? exception);
+            Call.OnAttemptFailed(BytesSent, listenerFault ?? exception);
             Fault.ThrowIfAny(listenerFault);
 
             if (exception is not OperationCanceledException && !Call.IsAborted
@@ -160,7 +160,7 @@ internal sealed class CallAttempt
 
         var content = new ObservedResponseContent(response.Content, Call, this, ObservedResponseContent.HasNoBody(_request, response));
         response.Content = content;
-        Call.OnAttemptHeaders(this, response);
+        Call.OnAttemptHeaders(new AttemptReport(response, Number, HeadersTimestamp, BytesSent, timings));
 
         // The event object is built only when someone would see it: nothing is allocated for it otherwise.
         var failure = Call.IsObserved(HttpEvents.HttpHeaders)
