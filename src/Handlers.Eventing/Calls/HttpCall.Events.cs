@@ -61,7 +61,7 @@ public sealed partial class HttpCall
     }
 
     /// <summary>Raises the end of an attempt's body: the progress of an empty body (0 of 0) when given, then <see cref="HttpEvents.HttpDone"/>.</summary>
-    internal Exception? RaiseBodyDone(CallAttempt attempt, HttpProgress? emptyProgress)
+    internal Exception? RaiseBodyDone(int attempt, HttpProgress? emptyProgress)
     {
         var locked = _gate.Enter();
         var flow = AttemptTimer.SuspendFlow();
@@ -72,7 +72,7 @@ public sealed partial class HttpCall
                 return failure;
             }
 
-            Notify(HttpEvents.HttpDone, (Response, attempt.Number), static (observer, args) => observer.OnBodyEnded(args.Response, args.Number));
+            Notify(HttpEvents.HttpDone, (Response, Number: attempt), static (observer, args) => observer.OnBodyEnded(args.Response, args.Number));
             return RaiseToListeners(HttpEvents.HttpDone, Response);
         }
         finally

@@ -377,7 +377,7 @@ internal sealed class ResponseBodyObserver
         if (_attempt is not null)
         {
             _attempt.EndTimings();
-            failure = _call.RaiseBodyDone(_attempt, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
+            failure = _call.RaiseBodyDone(_attempt.Number, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
         }
 
         var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);
