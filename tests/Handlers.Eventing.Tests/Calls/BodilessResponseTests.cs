@@ -9,18 +9,25 @@ namespace Handlers.Eventing.Tests.Calls;
 // SendAsync returns.
 public class BodilessResponseTests
 {
-    public static TheoryData<string, HttpCompletionOption, bool, bool> Cases()
+    public enum Pipeline
     {
-        var data = new TheoryData<string, HttpCompletionOption, bool, bool>();
+        HandBuilt,
+        Factory,
+        FactoryWithHandlerBetween,
+    }
+
+    public static TheoryData<string, HttpCompletionOption, bool, Pipeline> Cases()
+    {
+        var data = new TheoryData<string, HttpCompletionOption, bool, Pipeline>();
         foreach (var kind in new[] { "HEAD", "204", "304" })
         {
             foreach (var option in new[] { HttpCompletionOption.ResponseContentRead, HttpCompletionOption.ResponseHeadersRead })
             {
                 foreach (var http2 in new[] { false, true })
                 {
-                    foreach (var factory in new[] { false, true })
+                    foreach (var pipeline in Enum.GetValues<Pipeline>())
                     {
-                        data.Add(kind, option, http2, factory);
+                        data.Add(kind, option, http2, pipeline);
                     }
                 }
             }
@@ -31,16 +38,21 @@ public class BodilessResponseTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task SendAsync_BodilessResponse_EndsWhenSendAsyncReturns(string kind, HttpCompletionOption option, bool http2, bool factory)
+    public async Task SendAsync_BodilessResponse_EndsWhenSendAsyncReturns(string kind, HttpCompletionOption option, bool http2, Pipeline pipeline)
     {
         var server = await LoopbackServer.Shared;
         var (method, path, status) = Describe(kind);
-        using var services = new ServiceCollection()
-            .AddHttpClient("bodiless").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler()).AddEventing()
-            .Services.BuildServiceProvider();
-        using var client = factory
-            ? LoopbackVersions.Configure(services.GetRequiredService<IHttpClientFactory>().CreateClient("bodiless"), http2)
-            : LoopbackVersions.EventingClient(http2);
+        var builder = new ServiceCollection()
+            .AddHttpClient("bodiless").ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler()).AddEventing();
+        if (pipeline == Pipeline.FactoryWithHandlerBetween)
+        {
+            builder.AddHttpMessageHandler(() => new PassThroughHandler());
+        }
+
+        using var services = builder.Services.BuildServiceProvider();
+        using var client = pipeline == Pipeline.HandBuilt
+            ? LoopbackVersions.EventingClient(http2)
+            : LoopbackVersions.Configure(services.GetRequiredService<IHttpClientFactory>().CreateClient("bodiless"), http2);
         using var request = server.Request(http2, path, method);
         var recorder = new EventRecorder(HttpCall.For(request));
 

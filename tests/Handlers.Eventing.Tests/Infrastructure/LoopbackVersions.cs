@@ -56,9 +56,4 @@ public static class LoopbackVersions
             Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-
-    /// <summary>A handler that only passes requests on: what stands between the two parts of a two-part pipeline.</summary>
-    private sealed class PassThroughHandler : DelegatingHandler
-    {
-    }
 }
