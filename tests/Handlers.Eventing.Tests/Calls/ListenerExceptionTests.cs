@@ -9,20 +9,22 @@ public class ListenerExceptionTests
 {
     private const string Url = "http://example.test/resource";
 
-    private static HttpClient MockClient(byte[] body, EventingOptions? options = null, HttpStatusCode status = HttpStatusCode.OK)
+    private static HttpClient MockClient(PipelineShape shape, byte[] body, EventingOptions? options = null, HttpStatusCode status = HttpStatusCode.OK)
     {
         var mock = new MockHttpMessageHandler();
         mock.When("*").Respond(_ => new HttpResponseMessage(status) { Content = new ByteArrayContent(body) });
-        return new HttpClient(new EventingHandler(mock, options ?? new EventingOptions()));
+        return new HttpClient(EventingPipeline.Create(mock, shape, options));
     }
 
-    private static HttpClient RealClient(EventingOptions? options = null) =>
-        new(new EventingHandler(new SocketsHttpHandler(), options ?? new EventingOptions()));
+    private static HttpClient RealClient(PipelineShape shape, EventingOptions? options = null) =>
+        new(EventingPipeline.Create(new SocketsHttpHandler(), shape, options));
 
-    [Fact]
-    public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan(PipelineShape shape)
     {
-        using var client = MockClient([1, 2, 3]);
+        using var client = MockClient(shape, [1, 2, 3]);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -39,10 +41,12 @@ public class ListenerExceptionTests
         Assert.Empty(recorder.HttpErrors);
     }
 
-    [Fact]
-    public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone(PipelineShape shape)
     {
-        using var client = MockClient([]);
+        using var client = MockClient(shape, []);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -56,10 +60,12 @@ public class ListenerExceptionTests
         Assert.Same(thrown, call.Response.Error);
     }
 
-    [Fact]
-    public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient([1, 2, 3]);
+        using var client = MockClient(shape, [1, 2, 3]);
         var call = client.CreateCall(HttpMethod.Get, Url);
         var thrown = new ListenerException();
         call.On(HttpEvents.HttpHeaders, _ => throw thrown);
@@ -71,12 +77,14 @@ public class ListenerExceptionTests
         Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
     }
 
-    [Fact]
-    public async Task HttpHeaders_TwoListenersThrow_FirstThrownSecondReported()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpHeaders_TwoListenersThrow_FirstThrownSecondReported(PipelineShape shape)
     {
         var reported = new List<(EventKey Key, Exception Exception)>();
         var options = new EventingOptions { ListenerExceptionHandler = (_, key, ex) => reported.Add((key, ex)) };
-        using var client = MockClient([1], options);
+        using var client = MockClient(shape, [1], options);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var first = new ListenerException("first");
         var second = new ListenerException("second");
@@ -90,11 +98,13 @@ public class ListenerExceptionTests
         Assert.Same(second, exception);
     }
 
-    [Fact]
-    public async Task HttpData_ListenerThrowsMidBody_ReadThrowsSameObjectNoHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpData_ListenerThrowsMidBody_ReadThrowsSameObjectNoHttpDone(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = RealClient();
+        using var client = RealClient(shape);
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096"));
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call);
@@ -132,11 +142,13 @@ public class ListenerExceptionTests
         Assert.Equal(3, chunks);
     }
 
-    [Fact]
-    public async Task HttpData_ListenerThrowsWhileBuffering_GetAsyncThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpData_ListenerThrowsWhileBuffering_GetAsyncThrowsSameObject(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = RealClient();
+        using var client = RealClient(shape);
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/500000"));
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call);
@@ -151,10 +163,12 @@ public class ListenerExceptionTests
         Assert.Same(thrown, call.Response.Error);
     }
 
-    [Fact]
-    public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns(PipelineShape shape)
     {
-        using var client = MockClient([1, 2, 3]);
+        using var client = MockClient(shape, [1, 2, 3]);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -167,10 +181,12 @@ public class ListenerExceptionTests
         Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "error", "complete:True"], recorder.Names);
     }
 
-    [Fact]
-    public async Task Success_ListenerThrowsWhileBuffering_CompleteRunsThenGetAsyncThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Success_ListenerThrowsWhileBuffering_CompleteRunsThenGetAsyncThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient([1, 2, 3]);
+        using var client = MockClient(shape, [1, 2, 3]);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -188,11 +204,13 @@ public class ListenerExceptionTests
         Assert.True(call.Completion.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task Complete_ListenerThrowsAtLastByte_OtherCompleteRunsThenThatReadThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Complete_ListenerThrowsAtLastByte_OtherCompleteRunsThenThatReadThrowsSameObject(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = RealClient();
+        using var client = RealClient(shape);
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/50000"));
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -222,10 +240,12 @@ public class ListenerExceptionTests
         Assert.True(call.Completion.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient([1], status: HttpStatusCode.BadRequest);
+        using var client = MockClient(shape, [1], status: HttpStatusCode.BadRequest);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -239,12 +259,14 @@ public class ListenerExceptionTests
         Assert.IsType<HttpRequestException>(call.Response.Error);
     }
 
-    [Fact]
-    public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException(PipelineShape shape)
     {
         var mock = new MockHttpMessageHandler();
         mock.When("*").Throw(new HttpRequestException("boom"));
-        using var client = new HttpClient(new EventingHandler(mock));
+        using var client = new HttpClient(EventingPipeline.Create(mock, shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -258,10 +280,12 @@ public class ListenerExceptionTests
         Assert.IsType<HttpRequestException>(call.Response.Error);
     }
 
-    [Fact]
-    public async Task Success_ListenerThrows_AwsSendAsyncThrowsSameObjectAfterComplete()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Success_ListenerThrows_AwsSendAsyncThrowsSameObjectAfterComplete(PipelineShape shape)
     {
-        using var client = MockClient([1, 2, 3]);
+        using var client = MockClient(shape, [1, 2, 3]);
         var call = client.CreateCall(HttpMethod.Get, Url);
         var thrown = new ListenerException();
         var completeRan = false;
@@ -274,11 +298,13 @@ public class ListenerExceptionTests
         Assert.True(call.IsFinished);
     }
 
-    [Fact]
-    public async Task HttpUploadProgress_ListenerThrows_SendThrowsSameObjectNotWrapped()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpUploadProgress_ListenerThrows_SendThrowsSameObjectNotWrapped(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = RealClient();
+        using var client = RealClient(shape);
         using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[1024 * 1024]) };
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -295,10 +321,12 @@ public class ListenerExceptionTests
         Assert.Same(original, request.Content);
     }
 
-    [Fact]
-    public async Task HttpError_ListenerThrows_SendThrowsListenerException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpError_ListenerThrows_SendThrowsListenerException(PipelineShape shape)
     {
-        using var client = RealClient();
+        using var client = RealClient(shape);
         using var request = new HttpRequestMessage(HttpMethod.Get, LoopbackServer.RefusedAddress());
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -312,8 +340,10 @@ public class ListenerExceptionTests
         Assert.Same(thrown, call.Response.Error);
     }
 
-    [Fact]
-    public async Task IsolateListenerExceptions_EveryEventThrows_NothingThrownAndHandlerReceivesThem()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task IsolateListenerExceptions_EveryEventThrows_NothingThrownAndHandlerReceivesThem(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var reported = new System.Collections.Concurrent.ConcurrentQueue<(EventKey Key, Exception Exception)>();
@@ -322,7 +352,7 @@ public class ListenerExceptionTests
             IsolateListenerExceptions = true,
             ListenerExceptionHandler = (_, key, ex) => reported.Enqueue((key, ex)),
         };
-        using var client = RealClient(options);
+        using var client = RealClient(shape, options);
         using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[200_000]) };
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call);
@@ -355,15 +385,17 @@ public class ListenerExceptionTests
         }, r.Exception.Message));
     }
 
-    [Fact]
-    public async Task IsolateListenerExceptions_HandlerThrows_CallStillSucceeds()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task IsolateListenerExceptions_HandlerThrows_CallStillSucceeds(PipelineShape shape)
     {
         var options = new EventingOptions
         {
             IsolateListenerExceptions = true,
             ListenerExceptionHandler = (_, _, _) => throw new InvalidOperationException("bad reporter"),
         };
-        using var client = MockClient([1, 2], options);
+        using var client = MockClient(shape, [1, 2], options);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request).On(HttpEvents.HttpData, _ => throw new ListenerException());
 
@@ -373,12 +405,14 @@ public class ListenerExceptionTests
         Assert.Equal(new byte[] { 1, 2 }, await response.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside(PipelineShape shape)
     {
         // A known limit, documented in docs/events.md: HttpContent.LoadIntoBufferAsync (the BCL, outside the handler) wraps
         // IOException and ObjectDisposedException from the copy in an HttpRequestException. Streamed reads are not wrapped.
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(100_000, declareLength: true), shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new IOException("listener");
@@ -390,10 +424,12 @@ public class ListenerExceptionTests
         Assert.Same(thrown, call.Response.Error);
     }
 
-    [Fact]
-    public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
+        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(100_000, declareLength: true), shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var thrown = new IOException("listener");
         HttpCall.For(request).On(HttpEvents.HttpData, _ => throw thrown);
@@ -405,10 +441,12 @@ public class ListenerExceptionTests
         Assert.Same(thrown, actual);
     }
 
-    [Fact]
-    public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();
@@ -424,10 +462,12 @@ public class ListenerExceptionTests
         Assert.Same(thrown, call.Response.Error);
     }
 
-    [Fact]
-    public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)));
+        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var call = HttpCall.For(request);
         var thrown = new ListenerException();

@@ -1,5 +1,4 @@
 using System.Net;
-using Handlers.Eventing.Internal;
 
 namespace Handlers.Eventing.Tests.Infrastructure;
 
@@ -27,14 +26,8 @@ public static class LoopbackVersions
     /// Returns a client whose pipeline has <paramref name="shape"/>: for <see cref="PipelineShape.TwoParts"/>, the composition
     /// the factory's filter makes when a handler sits between (call part, a pass-through handler, attempt part, transport).
     /// </summary>
-    public static HttpClient EventingClient(bool http2, PipelineShape shape, EventingOptions? options = null) => shape switch
-    {
-        PipelineShape.OneLayer => EventingClient(http2, options),
-        _ => Client(http2, new CallHandler(options ?? new EventingOptions(), services: null)
-        {
-            InnerHandler = new PassThroughHandler { InnerHandler = new AttemptHandler { InnerHandler = new SocketsHttpHandler() } },
-        }),
-    };
+    public static HttpClient EventingClient(bool http2, PipelineShape shape, EventingOptions? options = null) =>
+        Client(http2, EventingPipeline.Create(new SocketsHttpHandler(), shape, options));
 
     /// <summary>Sets the client's timeout and default request version for <paramref name="http2"/>.</summary>
     public static HttpClient Configure(HttpClient client, bool http2)
