@@ -7,9 +7,9 @@ namespace Handlers.Eventing.Tests.Calls;
 /// <summary>The AWS-style <see cref="HttpCall.SendAsync"/>: send, drive the body through httpData, return the response.</summary>
 public class HttpCallSendTests
 {
-    private static HttpClient NewClient(TimeSpan? timeout = null)
+    private static HttpClient NewClient(PipelineShape shape, TimeSpan? timeout = null)
     {
-        var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+        var client = new HttpClient(EventingPipeline.Create(new SocketsHttpHandler(), shape));
         if (timeout is { } value)
         {
             client.Timeout = value;
@@ -18,17 +18,19 @@ public class HttpCallSendTests
         return client;
     }
 
-    private static HttpClient MockClient(HttpStatusCode status, string body)
+    private static HttpClient MockClient(PipelineShape shape, HttpStatusCode status, string body)
     {
         var mock = new MockHttpMessageHandler();
         mock.When("*").Respond(status, "text/plain", body);
-        return new HttpClient(new EventingHandler(mock));
+        return new HttpClient(EventingPipeline.Create(mock, shape));
     }
 
-    [Fact]
-    public async Task SendAsync_Success_ResultIsResponseCompletionAndEventArguments()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_Success_ResultIsResponseCompletionAndEventArguments(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.OK, "hello");
+        using var client = MockClient(shape, HttpStatusCode.OK, "hello");
         var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
         HttpCallResponse? done = null, success = null, complete = null;
 
@@ -48,11 +50,13 @@ public class HttpCallSendTests
         Assert.True(result.IsSuccess);
     }
 
-    [Fact]
-    public async Task SendAsync_ErrorStatus_ReturnsNormallyWithErrorSet()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_ErrorStatus_ReturnsNormallyWithErrorSet(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("status/500?body=oops").ToString());
         var recorder = new EventRecorder(call);
 
@@ -64,10 +68,12 @@ public class HttpCallSendTests
         Assert.Equal("httpHeaders:500,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_Twice_ThrowsInvalidOperationWithHelp()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_Twice_ThrowsInvalidOperationWithHelp(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.OK, "x");
+        using var client = MockClient(shape, HttpStatusCode.OK, "x");
         var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
         await call.SendAsync().WithTimeout();
 
@@ -77,11 +83,13 @@ public class HttpCallSendTests
         Assert.Contains("CreateCall", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SendAsync_WhileFirstRunning_ThrowsInvalidOperation()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_WhileFirstRunning_ThrowsInvalidOperation(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
         var first = call.SendAsync();
 
@@ -104,12 +112,14 @@ public class HttpCallSendTests
         Assert.False(call.IsStarted);
     }
 
-    [Fact]
-    public async Task SendAsync_LargeBody_DrivenThroughHttpDataToTheEnd()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_LargeBody_DrivenThroughHttpDataToTheEnd(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url($"bytes/{length}?chunk=65536").ToString());
         long index = 0;
         var mismatches = 0;
@@ -134,11 +144,13 @@ public class HttpCallSendTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_BufferResponseBody_ContentStaysReadable()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_BufferResponseBody_ContentStaysReadable(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/70000?chunked=true").ToString());
         call.BufferResponseBody = true;
         var recorder = new EventRecorder(call);
@@ -151,11 +163,13 @@ public class HttpCallSendTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_TimeoutWhileBodyHangs_TaskCanceledWithTimeoutInner()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_TimeoutWhileBodyHangs_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient(TimeSpan.FromMilliseconds(1000));
+        using var client = NewClient(shape, TimeSpan.FromMilliseconds(1000));
         var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
         var recorder = new EventRecorder(call);
 
@@ -168,11 +182,13 @@ public class HttpCallSendTests
         Assert.Empty(recorder.HttpErrors);
     }
 
-    [Fact]
-    public async Task SendAsync_TimeoutBeforeHeaders_TaskCanceledWithTimeoutInner()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_TimeoutBeforeHeaders_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient(TimeSpan.FromMilliseconds(500));
+        using var client = NewClient(shape, TimeSpan.FromMilliseconds(500));
         var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
         var recorder = new EventRecorder(call);
 
@@ -182,11 +198,13 @@ public class HttpCallSendTests
         Assert.Equal("error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_AbortMidBody_ThrowsTheAbortException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_AbortMidBody_ThrowsTheAbortException(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
         var recorder = new EventRecorder(call);
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -202,11 +220,13 @@ public class HttpCallSendTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_AbortFromDataListener_ThrowsTheAbortException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_AbortFromDataListener_ThrowsTheAbortException(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096").ToString());
         var recorder = new EventRecorder(call);
         call.Once(HttpEvents.HttpData, e => e.Call.Abort());
@@ -218,10 +238,12 @@ public class HttpCallSendTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_AbortBeforeSend_ThrowsAbortWithoutSending()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_AbortBeforeSend_ThrowsAbortWithoutSending(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.OK, "x");
+        using var client = MockClient(shape, HttpStatusCode.OK, "x");
         var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
         var recorder = new EventRecorder(call);
         call.Abort();
@@ -232,11 +254,13 @@ public class HttpCallSendTests
         Assert.Equal("error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task SendAsync_CallerCancelsMidBody_ThrowsOperationCanceled()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_CallerCancelsMidBody_ThrowsOperationCanceled(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         using var cts = new CancellationTokenSource();
         var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
         var recorder = new EventRecorder(call);
@@ -249,13 +273,15 @@ public class HttpCallSendTests
         Assert.IsAssignableFrom<OperationCanceledException>(call.Response.Error);
     }
 
-    [Fact]
-    public async Task SendAsync_ConnectionRefused_ThrowsSameTypeAsHttpClient()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_ConnectionRefused_ThrowsSameTypeAsHttpClient(PipelineShape shape)
     {
         var url = LoopbackServer.RefusedAddress();
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, url.ToString());
         var recorder = new EventRecorder(call);
 
@@ -267,11 +293,13 @@ public class HttpCallSendTests
         Assert.Same(actual, call.Response.Error);
     }
 
-    [Fact]
-    public async Task SendAsync_HttpDataListenerThrowsIOException_ThrowsListenersOwnObjectUnwrapped()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_HttpDataListenerThrowsIOException_ThrowsListenersOwnObjectUnwrapped(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/100000").ToString());
         var recorder = new EventRecorder(call);
         var boom = new IOException("listener failed while writing the chunk to disk");
@@ -286,14 +314,16 @@ public class HttpCallSendTests
         Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SendAsync_TruncatedBody_HttpErrorThenThrows()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_TruncatedBody_HttpErrorThenThrows(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var url = new Uri(server.TruncatingAddress, "100000?send=30000");
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, url.ToString());
         var recorder = new EventRecorder(call);
 
@@ -309,10 +339,12 @@ public class HttpCallSendTests
     }
     // Issue 19, defect 4: the library's own SendAsync ends its call on every failure, also one raised before the request
     // reaches the handler: error with that exception, complete, Completion done.
-    [Fact]
-    public async Task SendAsync_RelativeUriWithoutBaseAddress_EndsTheCallWithHttpClientsException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_RelativeUriWithoutBaseAddress_EndsTheCallWithHttpClientsException(PipelineShape shape)
     {
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, "relative/path");
         var recorder = new EventRecorder(call);
 
@@ -324,10 +356,12 @@ public class HttpCallSendTests
         Assert.Equal("error,complete:True", string.Join(',', recorder.Names));
     }
 
-    [Fact]
-    public async Task SendAsync_DisposedClient_EndsTheCallWithObjectDisposedException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_DisposedClient_EndsTheCallWithObjectDisposedException(PipelineShape shape)
     {
-        var client = NewClient();
+        var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, "http://127.0.0.1:1/");
         client.Dispose();
         HttpCallResponse? error = null;
@@ -352,10 +386,12 @@ public class HttpCallSendTests
         Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
     }
 
-    [Fact]
-    public async Task SendAsync_FailsBeforeTheHandler_ErrorListenerExceptionIsThrownAfterComplete()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_FailsBeforeTheHandler_ErrorListenerExceptionIsThrownAfterComplete(PipelineShape shape)
     {
-        using var client = NewClient();
+        using var client = NewClient(shape);
         var call = client.CreateCall(HttpMethod.Get, "relative/path");
         var listenerFault = new InvalidTimeZoneException("from the error listener");
         var completed = false;
