@@ -13,13 +13,16 @@ namespace Handlers.Eventing.Tests.Calls;
 // abandoned.
 public class HttpClientHelpersTests
 {
-    public static TheoryData<string, bool> Helpers()
+    public static TheoryData<string, bool, PipelineShape> Helpers()
     {
-        var data = new TheoryData<string, bool>();
+        var data = new TheoryData<string, bool, PipelineShape>();
         foreach (var helper in new[] { "GetStringAsync", "GetByteArrayAsync", "GetStreamAsync", "GetFromJsonAsync" })
         {
-            data.Add(helper, false);
-            data.Add(helper, true);
+            foreach (var shape in new[] { PipelineShape.OneLayer, PipelineShape.TwoParts })
+            {
+                data.Add(helper, false, shape);
+                data.Add(helper, true, shape);
+            }
         }
 
         return data;
@@ -27,14 +30,14 @@ public class HttpClientHelpersTests
 
     [Theory]
     [MemberData(nameof(Helpers))]
-    public async Task Helper_ErrorStatus_ErrorIsTheStatusErrorNotAbandoned(string helper, bool http2)
+    public async Task Helper_ErrorStatus_ErrorIsTheStatusErrorNotAbandoned(string helper, bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var uri = server.Url(http2, "status/503?body=unavailable");
         using var plain = LoopbackVersions.Client(http2, new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => InvokeAsync(helper, plain, uri)).WithTimeout();
         EventRecorder? recorder = null;
-        using var client = LoopbackVersions.EventingClient(http2, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
+        using var client = LoopbackVersions.EventingClient(http2, shape, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => InvokeAsync(helper, client, uri)).WithTimeout();
         var response = await recorder!.Call.Completion.WithTimeout();
@@ -56,11 +59,11 @@ public class HttpClientHelpersTests
 
     [Theory]
     [MemberData(nameof(Helpers))]
-    public async Task Helper_Success_EndsInSuccess(string helper, bool http2)
+    public async Task Helper_Success_EndsInSuccess(string helper, bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         EventRecorder? recorder = null;
-        using var client = LoopbackVersions.EventingClient(http2, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
+        using var client = LoopbackVersions.EventingClient(http2, shape, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
         var path = helper == "GetFromJsonAsync" ? "correctness/json" : "bytes/30000?chunk=4096";
 
         await InvokeAsync(helper, client, server.Url(http2, path)).WithTimeout();
@@ -72,13 +75,15 @@ public class HttpClientHelpersTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task GetStreamAsync_SuccessStatusDisposedUnread_ErrorIsAbandoned(bool http2)
+    [InlineData(false, PipelineShape.OneLayer)]
+    [InlineData(true, PipelineShape.OneLayer)]
+    [InlineData(false, PipelineShape.TwoParts)]
+    [InlineData(true, PipelineShape.TwoParts)]
+    public async Task GetStreamAsync_SuccessStatusDisposedUnread_ErrorIsAbandoned(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         EventRecorder? recorder = null;
-        using var client = LoopbackVersions.EventingClient(http2, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
+        using var client = LoopbackVersions.EventingClient(http2, shape, new EventingOptions().OnCall(call => recorder = new EventRecorder(call)));
 
         var stream = await client.GetStreamAsync(server.Url(http2, "bytes/100000")).WithTimeout();
         await stream.DisposeAsync();
