@@ -19,8 +19,38 @@ public class HttpCallSendEdgeTests
 
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
 
-        Assert.Contains("EventingHandler", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("has no EventingHandler in its pipeline", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("new EventingHandler(innerHandler)", thrown.Message, StringComparison.Ordinal);
         Assert.Contains("AddEventing()", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_CallMadeByFor_TheMessageSaysWhyAndTheTwoWaysToSend()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
+
+        Assert.Contains("made by HttpCall.For(request) and has no HttpClient", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("HttpClient.SendAsync", thrown.Message, StringComparison.Ordinal);
+        Assert.Contains("client.CreateCall(...)", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendAsync_BufferResponseBody_TheCallHasEndedWhenItReturnsAndTheBodyIsKept()
+    {
+        var body = new ScriptedStream(true, ScriptedStream.Chunk(60), ScriptedStream.Chunk(40));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
+        var call = client.CreateCall(HttpMethod.Get, Url);
+        call.BufferResponseBody = true;
+
+        var result = await call.SendAsync().WithTimeout();
+
+        Assert.True(call.IsFinished);
+        Assert.True(result.IsSuccess);
+        Assert.Equal(LoopbackServer.Pattern(100), await result.HttpResponse!.Content.ReadAsByteArrayAsync().WithTimeout());
     }
 
     [Theory]
@@ -46,6 +76,7 @@ public class HttpCallSendEdgeTests
         Assert.IsAssignableFrom<OperationCanceledException>(call.Response.Error);
         Assert.Empty(recorder.HttpErrors);
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.True(body.Disposals > 0, "The response SendAsync did not return is released.");
     }
 
     [Fact]

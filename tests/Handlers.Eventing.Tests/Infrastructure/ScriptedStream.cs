@@ -60,6 +60,9 @@ public sealed class ScriptedStream : Stream
 
     public static Step Fail(Exception exception) => new(0, exception, false);
 
+    /// <summary>A failure thrown synchronously out of <c>ReadAsync</c> itself (as an <see cref="ObjectDisposedException"/> often is), not through its task.</summary>
+    public static Step FailNow(Exception exception) => new(0, exception, false, Plain: true);
+
     public static Step Pending() => new(0, null, true);
 
     /// <summary>A read that stays pending until its token is cancelled, then throws a plain <see cref="OperationCanceledException"/>.</summary>
@@ -99,6 +102,11 @@ public sealed class ScriptedStream : Stream
             if (step.Pending)
             {
                 return new ValueTask<int>(WaitCancelledAsync(step, cancellationToken));
+            }
+
+            if (step.Failure is { } now && step.Plain)
+            {
+                throw now;
             }
 
             try

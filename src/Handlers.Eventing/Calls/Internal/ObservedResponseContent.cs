@@ -37,6 +37,7 @@ internal sealed class ObservedResponseContent : HttpContent
             // One value (nearly every content header): the string overload, without boxing the values as an IEnumerable.
             var value = values.ToString();
             Headers.TryAddWithoutValidation(header.Key, value);
+            // Stryker disable once String,Block : without the stored copy the length is read from the inner content, which parses the same stored header (only a boxed parse more)
             if (string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase)
                 && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var length))
             {
@@ -47,6 +48,7 @@ internal sealed class ObservedResponseContent : HttpContent
         // A length the inner content stores (the transport's) is read from the copy above. One it computes rather than stores
         // is asked for after the copy, and answered by TryComputeLength exactly as the inner content answers it, without
         // materializing a header here.
+        // Stryker disable once NullCoalescing : a stored length is also what the inner content's ContentLength returns
         _innerLength = storedLength ?? inner.Headers.ContentLength;
         if (_innerLength is null && ContentLengthRemoved(inner.Headers))
         {
@@ -195,9 +197,11 @@ internal sealed class ObservedResponseContent : HttpContent
 
             Fault.ThrowIfAny(toThrow);
 
+            // Stryker disable once Statement : a second base.Dispose(true) is a no-op
             return;
         }
 
+        // Stryker disable once Statement : unreachable: HttpContent has no finalizer, so Dispose(false) is never called
         base.Dispose(disposing);
     }
 
@@ -214,6 +218,7 @@ internal sealed class ObservedResponseContent : HttpContent
         catch (MissingFieldException)
         {
             // Another runtime: behave as if the length was not set on purpose.
+            // Stryker disable once Boolean : unreachable on this runtime, whose HttpContentHeaders has the field
             return false;
         }
     }

@@ -204,4 +204,83 @@ public class ObservedResponseContentBehaviorTests
         Assert.Same(thrown, actual);
         Assert.True(body.Disposals > 0);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsStringAsync_AfterTheResponseWasDisposed_ThrowsObjectDisposedAsAPlainContent(bool buffered)
+    {
+        HttpResponseMessage Respond(HttpRequestMessage _) => new(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) };
+        using var plainClient = new HttpClient(new InlineHandler(Respond));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(Respond)));
+        var option = buffered ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead;
+        var plain = await plainClient.GetAsync(Url, option).WithTimeout();
+        var observed = await client.GetAsync(Url, option).WithTimeout();
+
+        plain.Dispose();
+        observed.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => plain.Content.ReadAsStringAsync()).WithTimeout();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => observed.Content.ReadAsStringAsync()).WithTimeout();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsStream_AfterBufferingFailed_ThrowsTheCallsError(bool sync)
+    {
+        var failure = new IOException("The connection was reset.");
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure), ScriptedStream.Chunk(10))),
+        })));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await Assert.ThrowsAnyAsync<Exception>(() => response.Content.LoadIntoBufferAsync()).WithTimeout();
+        var error = call.Response.Error;
+
+        var thrown = sync
+            ? Assert.ThrowsAny<Exception>(() => response.Content.ReadAsStream())
+            : await Assert.ThrowsAnyAsync<Exception>(() => response.Content.ReadAsStreamAsync()).WithTimeout();
+
+        Assert.NotNull(error);
+        Assert.Same(error, thrown);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Abort_InnerContentThatDoesNotOwnItsStream_TheStreamTheCallerReadsIsReleased(bool sync)
+    {
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new NonOwningContent(body) })));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var stream = sync ? response.Content.ReadAsStream() : await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        call.Abort();
+
+        Assert.True(body.Disposals > 0, "The stream the caller reads is released at the abort.");
+        Assert.IsType<OperationCanceledException>(call.Response.Error);
+    }
+
+    /// <summary>A content that hands out a stream it does not own: disposing the content leaves that stream open.</summary>
+    private sealed class NonOwningContent(Stream stream) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream target, System.Net.TransportContext? context) => stream.CopyToAsync(target);
+
+        protected override Task<Stream> CreateContentReadStreamAsync() => Task.FromResult(stream);
+
+        protected override Stream CreateContentReadStream(CancellationToken cancellationToken) => stream;
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }

@@ -20,12 +20,13 @@ public class ObservedResponseStreamTests
         Assert.True(stream.CanRead);
         Assert.False(stream.CanSeek);
         Assert.False(stream.CanWrite);
-        Assert.Throws<NotSupportedException>(() => stream.Length);
-        Assert.Throws<NotSupportedException>(() => stream.Position);
-        Assert.Throws<NotSupportedException>(() => stream.Position = 0);
-        Assert.Throws<NotSupportedException>(() => stream.Seek(0, SeekOrigin.Begin));
-        Assert.Throws<NotSupportedException>(() => stream.SetLength(0));
-        Assert.Throws<NotSupportedException>(() => stream.Write(new byte[1], 0, 1));
+        // The messages say what is wrong and what to do instead.
+        Assert.Contains("does not support seeking", Assert.Throws<NotSupportedException>(() => stream.Length).Message, StringComparison.Ordinal);
+        Assert.Contains("does not support seeking", Assert.Throws<NotSupportedException>(() => stream.Position).Message, StringComparison.Ordinal);
+        Assert.Contains("does not support seeking", Assert.Throws<NotSupportedException>(() => stream.Position = 0).Message, StringComparison.Ordinal);
+        Assert.Contains("does not support seeking", Assert.Throws<NotSupportedException>(() => stream.Seek(0, SeekOrigin.Begin)).Message, StringComparison.Ordinal);
+        Assert.Contains("read-only", Assert.Throws<NotSupportedException>(() => stream.SetLength(0)).Message, StringComparison.Ordinal);
+        Assert.Contains("read-only", Assert.Throws<NotSupportedException>(() => stream.Write(new byte[1], 0, 1)).Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -217,6 +218,36 @@ public class ObservedResponseStreamTests
 
         Assert.Same(thrown, actual);
         Assert.True(body.Disposals > 0);
+    }
+
+    [Fact]
+    public async Task Read_NullBuffer_ThrowsArgumentNullAndRaisesNothing()
+    {
+        var (call, recorder, response) = await SendAsync(new ScriptedStream(false, ScriptedStream.Chunk(10)), length: 10);
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        Assert.Throws<ArgumentNullException>(() => stream.Read(null!, 0, 0));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => stream.ReadAsync(null!, 0, 0));
+
+        Assert.False(call.IsFinished);
+        Assert.Equal("httpHeaders:200", recorder.Compact());
+    }
+
+    [Fact]
+    public async Task ReadAsync_InnerThrowsSynchronously_ThatObjectIsThrownAfterHttpErrorAndTheCallEnds()
+    {
+        var failure = new IOException("The connection was reset.");
+        var (call, recorder, response) = await SendAsync(
+            new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.FailNow(failure)), length: 100);
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        var thrown = await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[10]).AsTask()).WithTimeout();
+
+        Assert.Same(failure, thrown);
+        Assert.Same(failure, call.Response.Error);
+        Assert.Same(failure, Assert.Single(recorder.HttpErrors));
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
     }
 
     private static async Task<(HttpCall Call, EventRecorder Recorder, HttpResponseMessage Response)> SendAsync(
