@@ -37,7 +37,8 @@ public sealed partial class HttpCall
                 return;
             }
 
-            Volatile.Write(ref _abortException, abort);
+            // A full fence before the source is read below: TryStart publishes the source, then reads the abort (a Dekker pair).
+            Interlocked.Exchange(ref _abortException, abort);
             returned = _returned;
             if (Phase == CallPhase.Created)
             {
