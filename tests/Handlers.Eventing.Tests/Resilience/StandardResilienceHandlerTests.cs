@@ -96,7 +96,9 @@ public sealed class StandardResilienceHandlerTests
         using var provider = Build(registration, b => b.AddStandardResilienceHandler(o =>
         {
             NoDelay(o.Retry);
-            o.AttemptTimeout.Timeout = TimeSpan.FromMilliseconds(300);
+            // Long enough that an answering attempt never times out on a loaded machine (300 ms did, under a parallel suite plus
+            // another process on two cores: the 503 timed out and every step came one request late); the hang step still does.
+            o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
         }));
         using var client = provider.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"resilience/steps/{key}?s=hang,200&n=800"));
