@@ -91,8 +91,13 @@ public sealed class EventingHandler : DelegatingHandler
         var call = HttpCall.For(request);
         var activity = Activity.Current;
 
-        // False when an outer handler already runs the call: this one is then its attempt part only.
-        var runsCall = call.TryStart(_options, _services, ref cancellationToken);
+        if (!call.TryStart(_options, _services, ref cancellationToken))
+        {
+            // An outer handler runs the call, and its attempt part observes this attempt already (a hand-built EventingHandler
+            // does both jobs; the factory's two parts come as a pair): pass the request on.
+            return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -117,7 +122,7 @@ public sealed class EventingHandler : DelegatingHandler
                 response = attempt.OnHeaders(response);
             }
         }
-        catch (Exception ex) when (runsCall)
+        catch (Exception ex)
         {
             call.OnSendFailed(ex);
             throw;
@@ -130,6 +135,6 @@ public sealed class EventingHandler : DelegatingHandler
             }
         }
 
-        return runsCall ? call.OnResponse(response) : response;
+        return call.OnResponse(response);
     }
 }

@@ -828,4 +828,25 @@ public class EventingHandlerTests
             return await base.SendAsync(request, cancellationToken);
         }
     }
+
+    // Found by the first mutation pass: two hand-built handlers nested made the inner one start a second attempt of the same
+    // call (retry:2 as a hedge, every per-attempt event twice, RetryCount 1). The outer handler runs the call and observes its
+    // attempt; the inner one passes the request on.
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_NestedEventingHandler_OneAttemptAndEachEventOnce(PipelineShape outer)
+    {
+        using var client = new HttpClient(EventingPipeline.Create(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)), outer));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/nested");
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(0, recorder.Count("retry"));
+        Assert.Equal(0, recorder.Call.Response.RetryCount);
+        Assert.Equal(1, recorder.Call.Response.Attempt);
+        Assert.Equal(10_000, recorder.Body.Length);
+    }
 }
