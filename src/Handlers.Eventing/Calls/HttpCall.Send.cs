@@ -92,9 +92,10 @@ public partial class HttpCall
         {
             throw aborted;
         }
-        catch (OperationCanceledException ex) when (response is not null && cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && ex.CancellationToken != cancellationToken)
         {
-            // Cancelled by the caller while the body was read: HttpClient wraps that in a fresh TaskCanceledException.
+            // Cancelled by the caller, before the headers or while the body was read: the exception carries the token this
+            // method linked, so it is wrapped in a fresh TaskCanceledException that carries the caller's, as HttpClient does.
             throw new TaskCanceledException(ex.Message, ex, cancellationToken);
         }
         catch (OperationCanceledException ex) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested

@@ -403,4 +403,49 @@ public class HttpCallSendTests
         Assert.True(completed);
         Assert.IsType<InvalidOperationException>(call.Response.Error);
     }
+
+    // Found by the first mutation pass: cancelled by the caller before the headers, SendAsync threw with the token it linked
+    // internally; HttpClient.SendAsync carries the caller's token, and so does call.SendAsync now (mid-body already did).
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_CallerCancelsBeforeHeaders_ExceptionCarriesTheCallersToken(PipelineShape shape)
+    {
+        var plainTransport = new WaitForCancellationHandler();
+        using var plain = new HttpClient(plainTransport);
+        using var plainCancellation = new CancellationTokenSource();
+        var plainSend = plain.SendAsync(new HttpRequestMessage(HttpMethod.Get, "http://example.test/"), plainCancellation.Token);
+        await plainTransport.Entered.WithTimeout();
+        plainCancellation.Cancel();
+        var expected = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plainSend).WithTimeout();
+
+        var transport = new WaitForCancellationHandler();
+        using var client = new HttpClient(EventingPipeline.Create(transport, shape));
+        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        using var cancellation = new CancellationTokenSource();
+        var send = call.SendAsync(cancellation.Token);
+        await transport.Entered.WithTimeout();
+        cancellation.Cancel();
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send).WithTimeout();
+
+        Assert.Equal(plainCancellation.Token, expected.CancellationToken);
+        Assert.Equal(expected.GetType(), thrown.GetType());
+        Assert.Equal(cancellation.Token, thrown.CancellationToken);
+        Assert.IsAssignableFrom<OperationCanceledException>((await call.Completion.WithTimeout()).Error);
+    }
+
+    /// <summary>A transport that signals when a request reaches it and then waits only for the request's cancellation.</summary>
+    private sealed class WaitForCancellationHandler : HttpMessageHandler
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Entered => _entered.Task;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            _entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable: the delay ends only by cancellation");
+        }
+    }
 }
