@@ -1,3 +1,5 @@
+using Handlers.Eventing.Testing;
+
 namespace Handlers.Eventing.Tests.Infrastructure;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Handlers.Eventing.Tests.Infrastructure;
 /// so a test can force an interleaving (an abort while a read is in the transport) without timing. Like a transport's stream, it
 /// throws <see cref="ObjectDisposedException"/> when read after its disposal.
 /// </summary>
-public sealed class ScriptedStream : Stream
+public sealed class ScriptedStream : ReadOnlyStream
 {
     private readonly Queue<Step> _steps;
     private readonly bool _yield;
@@ -40,20 +42,6 @@ public sealed class ScriptedStream : Stream
     {
         get => _disposeFailure;
         set => _disposeFailure = value;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
     }
 
     public static Step Chunk(int count) => new(count, null, false);
@@ -121,16 +109,6 @@ public sealed class ScriptedStream : Stream
 
         return YieldingReadAsync(buffer, cancellationToken);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
