@@ -25,6 +25,7 @@ public sealed partial class HttpCall : EventEmitter
 
     private readonly HttpClient? _client;
     private TaskCompletionSource<HttpCallResponse>? _completion;
+    private TimeSpan? _bodyIdleTimeout;
 
     private HttpCall(HttpRequestMessage request, HttpClient? client)
         : base(checksEmit: true)
@@ -86,6 +87,36 @@ public sealed partial class HttpCall : EventEmitter
     /// and holds no copy, so memory stays flat whatever the body's size.
     /// </value>
     public bool BufferResponseBody { get; set; }
+
+    /// <summary>
+    /// Gets or sets how long a pending read of this call's response body may wait without a byte before it fails with
+    /// <see cref="HttpBodyIdleTimeoutException"/>, overriding the client's <see cref="ResponseBodyOptions.IdleTimeout"/>.
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: the client's option applies. <see cref="Timeout.InfiniteTimeSpan"/> turns the timeout
+    /// off for this call (a server-sent-events stream on a client that downloads); a positive value sets it.
+    /// </value>
+    /// <remarks>
+    /// Set it before sending, or in a configuration that runs when the call starts (<see cref="EventingOptions.OnCall(Action{HttpCall})"/>,
+    /// <c>HttpCall.Observe</c>); a change while the body is read applies from the next read.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public TimeSpan? BodyIdleTimeout
+    {
+        get => _bodyIdleTimeout;
+        set
+        {
+            if (value is { } timeout)
+            {
+                ResponseBodyOptions.ValidateIdleTimeout(timeout, nameof(value));
+            }
+
+            _bodyIdleTimeout = value;
+        }
+    }
+
+    /// <summary>Gets the idle timeout of this call's response body, or <see cref="Timeout.InfiniteTimeSpan"/> when it has none.</summary>
+    internal TimeSpan EffectiveBodyIdleTimeout => _bodyIdleTimeout ?? Options.ResponseBody.IdleTimeout;
 
     /// <summary>Returns the call attached to <paramref name="request"/>, creating and attaching one if it has none.</summary>
     /// <param name="request">The request.</param>

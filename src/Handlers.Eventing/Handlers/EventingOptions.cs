@@ -11,6 +11,8 @@ public sealed class EventingOptions
     private static readonly Func<HttpResponseMessage, bool> s_isSuccessStatusCode = static response => response.IsSuccessStatusCode;
 
     private Func<HttpResponseMessage, bool> _successPredicate = s_isSuccessStatusCode;
+    private ResponseBodyOptions _responseBody = new();
+    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>Gets or sets the predicate that decides whether a response status is a success.</summary>
     /// <value>The default accepts 2xx statuses (<see cref="HttpResponseMessage.IsSuccessStatusCode"/>).</value>
@@ -87,6 +89,32 @@ public sealed class EventingOptions
     /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
     public ProgressThrottle? ProgressThrottle { get; set; }
 
+    /// <summary>Gets or sets the options that act on response bodies (each off by default): the idle timeout.</summary>
+    /// <value>Never <see langword="null"/>; the default has every option off.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public ResponseBodyOptions ResponseBody
+    {
+        get => _responseBody;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _responseBody = value;
+        }
+    }
+
+    /// <summary>Gets or sets the clock of the timers the handler runs (<see cref="ResponseBodyOptions.IdleTimeout"/>).</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>; tests pass a fake one to control time.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _timeProvider = value;
+        }
+    }
+
     /// <summary>Gets the client-level listener registrations, run for every call when it starts.</summary>
     internal List<Action<HttpCall, IServiceProvider?>> CallConfigurations { get; } = [];
 
@@ -136,6 +164,8 @@ public sealed class EventingOptions
         target.LogLifecycle = LogLifecycle;
         target.CollectTimings = CollectTimings;
         target.ProgressThrottle = ProgressThrottle;
+        target._responseBody = _responseBody.Clone();
+        target._timeProvider = _timeProvider;
         target.CallConfigurations.AddRange(CallConfigurations);
         target.ObserverFactories.AddRange(ObserverFactories);
         target.Enabled = Enabled;
