@@ -10,6 +10,7 @@ using OpenTelemetry.Trace;                        // AddSource
 if (args is ["--readme-examples"])
 {
     await ProgressBarAsync();
+    StalledDownload();
     LifecycleLogging();
     await AwsStyleAsync();
     await RetriesAsync();
@@ -59,6 +60,12 @@ static async Task ProgressBarAsync()
     using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     await using var file = File.Create("big.iso");
     await response.Content.CopyToAsync(file);     // the reports come as this copy pulls the body through
+}
+
+static void StalledDownload()
+{
+    var services = new ServiceCollection();
+    services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
 }
 
 static void LifecycleLogging()

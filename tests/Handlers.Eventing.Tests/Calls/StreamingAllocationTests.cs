@@ -13,9 +13,9 @@ public class StreamingAllocationTests
 {
     private const int ReadSize = 16 * 1024;
 
-    private static long ReadThroughHandler(long length, bool declareLength)
+    private static long ReadThroughHandler(long length, bool declareLength, EventingOptions? options = null)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length, declareLength)));
+        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length, declareLength), options ?? new EventingOptions()));
         var buffer = new byte[ReadSize];
         long loaded = 0, chunkBytes = 0;
         var done = 0;
@@ -57,6 +57,22 @@ public class StreamingAllocationTests
         var large = ReadThroughHandler(16 * 1024 * 1024, declareLength);
 
         // 64 vs 1024 chunks: anything allocated per chunk would show as tens of KiB.
+        Assert.True(Math.Abs(large - small) < 2048, $"1 MiB body allocated {small} B, 16 MiB body allocated {large} B");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Read_WithBodyIdleTimeout_SixteenTimesLargerBody_AllocatesNothingPerRead(bool declareLength)
+    {
+        // Issue 23's gate: the idle clock is one timer per body, armed and disarmed per read without allocating.
+        var options = new EventingOptions { ResponseBody = new ResponseBodyOptions { IdleTimeout = TimeSpan.FromMinutes(1) } };
+        ReadThroughHandler(1024 * 1024, declareLength, options);
+        ReadThroughHandler(16 * 1024 * 1024, declareLength, options);
+
+        var small = ReadThroughHandler(1024 * 1024, declareLength, options);
+        var large = ReadThroughHandler(16 * 1024 * 1024, declareLength, options);
+
         Assert.True(Math.Abs(large - small) < 2048, $"1 MiB body allocated {small} B, 16 MiB body allocated {large} B");
     }
 

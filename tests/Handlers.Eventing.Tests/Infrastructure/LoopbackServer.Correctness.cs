@@ -83,6 +83,30 @@ public sealed partial class LoopbackServer
             }
         });
 
+        // GET /correctness/trickle/{n}?key=s : declares n bytes and sends them one at a time, byte i once the test signals
+        // "{s}-{i}" (a body that is slow but never stalls for longer than the test lets it).
+        app.MapGet("/correctness/trickle/{n:long}", async (HttpContext context, long n) =>
+        {
+            var key = (string?)context.Request.Query["key"] ?? NewKey();
+            context.Response.ContentLength = n;
+            try
+            {
+                await context.Response.StartAsync(context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                var server = await Shared;
+                for (var i = 0L; i < n; i++)
+                {
+                    await server.SignalFor($"{key}-{i}").Task.WaitAsync(TimeSpan.FromSeconds(30), context.RequestAborted);
+                    await WriteRangeAsync(context, i, i + 1);
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or TimeoutException)
+            {
+                // The client went away.
+            }
+        });
+
         // GET /correctness/json : a small JSON object with a Content-Length.
         app.MapGet("/correctness/json", async (HttpContext context) =>
         {

@@ -25,6 +25,12 @@ internal static class ReadmeSnippets
         await response.Content.CopyToAsync(file);     // events fire as this copy pulls the body through
     }
 
+    public static void StalledDownload(IServiceCollection services)
+    {
+        // README: A stalled download ends
+        services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
+    }
+
     public static void LifecycleLogging(IServiceCollection services)
     {
         // README: Lifecycle logging

@@ -124,11 +124,15 @@ public sealed class AbortStressTests(ITestOutputHelper output)
         Signal Signal,
         int ChunkNumber,
         int Spins,
-        int Yields)
+        int Yields,
+        int? StallAfter = null)
     {
-        public string PathAndQuery => string.Create(
-            CultureInfo.InvariantCulture,
-            $"bytes/{Size}?chunk={ServerChunk}{(Chunked ? "&chunked=true" : "")}");
+        /// <summary>How long a stalled body waits for a byte before it fails (issue 23), on the real clock.</summary>
+        public static readonly TimeSpan StallTimeout = TimeSpan.FromMilliseconds(50);
+
+        public string PathAndQuery => StallAfter is { } sent
+            ? string.Create(CultureInfo.InvariantCulture, $"correctness/stall/{Size}?send={sent}")
+            : string.Create(CultureInfo.InvariantCulture, $"bytes/{Size}?chunk={ServerChunk}{(Chunked ? "&chunked=true" : "")}");
 
         public override string ToString()
         {
@@ -139,9 +143,10 @@ public sealed class AbortStressTests(ITestOutputHelper output)
                 _ => Moment.ToString(),
             };
             var order = Pipeline == Pipeline.Plain ? "" : EventingFirst ? " (AddEventing first)" : " (AddEventing last)";
+            var body = StallAfter is { } sent ? $"stalls after {sent} B" : $"server chunk {ServerChunk}";
             return string.Create(
                 CultureInfo.InvariantCulture,
-                $"#{Index} {Pipeline}{order} {(Http2 ? "h2c" : "HTTP/1.1")} {Style} {Size} B {(Chunked ? "chunked" : "Content-Length")} (server chunk {ServerChunk}, read buffer {ReadBuffer}) abort {moment}");
+                $"#{Index} {Pipeline}{order} {(Http2 ? "h2c" : "HTTP/1.1")} {Style} {Size} B {(Chunked ? "chunked" : "Content-Length")} ({body}, read buffer {ReadBuffer}) abort {moment}");
         }
     }
 
@@ -170,7 +175,16 @@ public sealed class AbortStressTests(ITestOutputHelper output)
             var chunkNumber = 1 + random.Next(6);
             var spins = random.Next(2) == 0 ? random.Next(1, 20_000) : 0;
             var yields = random.Next(0, 8);
-            plan[i] = new Step(i, pipeline, eventingFirst, http2, style, size, chunked, serverChunk, readBuffer, moment, signal, chunkNumber, spins, yields);
+
+            // One call in ten has a body that stalls part-way (a Content-Length it never completes) and an idle timeout:
+            // the stall races the abort of the step's moment.
+            int? stallAfter = size > 0 && random.Next(10) == 0 ? random.Next(size) : null;
+            if (stallAfter is not null)
+            {
+                chunked = false;
+            }
+
+            plan[i] = new Step(i, pipeline, eventingFirst, http2, style, size, chunked, serverChunk, readBuffer, moment, signal, chunkNumber, spins, yields, stallAfter);
         }
 
         return plan;
@@ -263,6 +277,10 @@ public sealed class AbortStressTests(ITestOutputHelper output)
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{plan.Length} calls in {stopwatch.Elapsed.TotalSeconds:F1} s: {string.Join(", ", outcomes)}; {unobserved.Count} unobserved task exceptions ({ours.Count} ours)"));
+        var stalls = plan.Where(static p => p.StallAfter is not null).Select(p => results[p.Index]).ToList();
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"  stalled bodies: {stalls.Count}, ended by the idle timeout {stalls.Count(static r => r.Events.Contains("error:HttpBodyIdleTimeoutException", StringComparison.Ordinal))}, by the abort {stalls.Count(static r => r.Events.Contains("error:OperationCanceledException", StringComparison.Ordinal))}"));
         foreach (var moment in results.GroupBy(static r => r.Moment).OrderBy(static g => g.Key, StringComparer.Ordinal))
         {
             output.WriteLine($"  {moment.Key}: {string.Join(", ", moment.GroupBy(static r => r.Outcome).OrderBy(static g => g.Key, StringComparer.Ordinal).Select(static g => $"{g.Key} {g.Count()}"))}");
@@ -298,6 +316,11 @@ public sealed class AbortStressTests(ITestOutputHelper output)
     {
         using var request = server.Request(step.Http2, step.PathAndQuery);
         var call = step.Style == Style.AwsCall ? client.CreateCall(request) : HttpCall.For(request);
+        if (step.StallAfter is not null)
+        {
+            call.BodyIdleTimeout = Step.StallTimeout;
+        }
+
         var probe = new Probe(call, step);
         Task aborter = Task.CompletedTask;
         if (step.Moment == Moment.Anywhere)
@@ -595,12 +618,25 @@ public sealed class AbortStressTests(ITestOutputHelper output)
 
             // Where the step decides the outcome (design r3, principle 2): before the send it is the abort; once the body has
             // ended it is success; while bytes are still to come it is the abort.
-            var mustSucceed = _step.Moment is Moment.AfterCallerReadAll or Moment.AfterLastByteBeforeEof
+            // A body that stalls never ends: it cannot succeed, and ends in the stall unless an abort came first.
+            var mustSucceed = _step.StallAfter is null && (_step.Moment is Moment.AfterCallerReadAll or Moment.AfterLastByteBeforeEof
                 || (_step.Moment == Moment.InHttpDone && _step.Size > 0)
-                || (_step.Moment == Moment.InHttpData && Volatile.Read(ref _abortedInData) == 0);
+                || (_step.Moment == Moment.InHttpData && Volatile.Read(ref _abortedInData) == 0));
             var mustBeAborted = _step.Moment == Moment.BeforeSend
                 || (_step.Moment == Moment.InHttpHeaders && _step.Size > 0 && Volatile.Read(ref _abortedInListener) != 0)
                 || AbortedMidBody;
+            var stalledOrAborted = response.Error is HttpBodyIdleTimeoutException
+                || (response.Error is OperationCanceledException aborted && aborted.Message.Contains("aborted", StringComparison.Ordinal));
+            if (_step.StallAfter is not null && error == 1 && !stalledOrAborted)
+            {
+                problems.Add(new("a stalled body ended in neither the stall nor the abort", Describe(response.Error, full: true)));
+            }
+
+            if (_step.StallAfter is not null && success == 1)
+            {
+                problems.Add(new("a stalled body succeeded", $"caller got {caller.Body.Length} of {_step.Size} B"));
+            }
+
             if (mustSucceed && success != 1)
             {
                 problems.Add(_step.Moment == Moment.InHttpData

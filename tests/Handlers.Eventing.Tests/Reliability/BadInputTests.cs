@@ -21,6 +21,7 @@ public sealed class BadInputTests
         ["EventEmitter.remove_MaxListenersExceeded(Action`1)"] = "event accessors: += null / -= null are no-ops, as for every .NET event",
         ["HttpCallAbandonedException..ctor(String)"] = "exception constructors accept a null message / inner exception, like every BCL exception",
         ["HttpCallAbandonedException..ctor(String, Exception)"] = "exception constructors accept a null message / inner exception, like every BCL exception",
+        ["HttpBodyIdleTimeoutException..ctor(TimeSpan, Int64, Exception)"] = "exception constructors accept a null inner exception, like every BCL exception",
         ["EventingOptions.set_ListenerExceptionHandler(Action`3)"] = "null is the documented default: no handler",
         ["EventingOptions.set_ProgressThrottle(ProgressThrottle)"] = "null is the documented default: ProgressThrottle.Default",
         ["ListenerChange..ctor(EventKey, Delegate)"] = "event payload record built by the library; like any record it stores what it is given",
@@ -196,6 +197,8 @@ public sealed class BadInputTests
         yield return new("EventingHandler..ctor(HttpMessageHandler, EventingOptions)", "new EventingHandler(null, o)", () => _ = new EventingHandler(null!, new EventingOptions()), typeof(ArgumentNullException), "innerHandler");
         yield return new("EventingHandler..ctor(HttpMessageHandler, EventingOptions)", "new EventingHandler(h, null)", () => _ = new EventingHandler(Ok(), null!), typeof(ArgumentNullException), "options");
         yield return new("EventingOptions.set_SuccessPredicate(Func`2)", "SuccessPredicate = null", () => new EventingOptions().SuccessPredicate = null!, typeof(ArgumentNullException), "value");
+        yield return new("EventingOptions.set_ResponseBody(ResponseBodyOptions)", "ResponseBody = null", () => new EventingOptions().ResponseBody = null!, typeof(ArgumentNullException), "value");
+        yield return new("EventingOptions.set_TimeProvider(TimeProvider)", "TimeProvider = null", () => new EventingOptions().TimeProvider = null!, typeof(ArgumentNullException), "value");
         yield return new("EventingOptions.OnCall(Action`1)", "OnCall((Action<HttpCall>)null)", () => new EventingOptions().OnCall((Action<HttpCall>)null!), typeof(ArgumentNullException), "configure");
         yield return new("EventingOptions.OnCall(Action`2)", "OnCall((Action<HttpCall, IServiceProvider>)null)", () => new EventingOptions().OnCall((Action<HttpCall, IServiceProvider>)null!), typeof(ArgumentNullException), "configure");
 

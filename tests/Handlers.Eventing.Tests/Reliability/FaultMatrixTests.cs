@@ -14,7 +14,8 @@ namespace Handlers.Eventing.Tests.Reliability;
 /// <remarks>
 /// Omitted cells (see docs/guarantees.md): <see cref="Path.DisposedUnread"/> × <see cref="Mode.Buffered"/> and
 /// × <see cref="Mode.AwsCall"/> (the body is read before the caller could dispose it), and <see cref="Path.CancelMidBody"/>
-/// × <see cref="Mode.SyncSend"/> (a synchronous Stream.Read takes no token: a plain client waits for ever too).
+/// × <see cref="Mode.SyncSend"/>, and the same for <see cref="Path.CancelMidBodyIdleClockOn"/> (a synchronous Stream.Read takes no
+/// token: a plain client waits for ever too).
 /// </remarks>
 public sealed class FaultMatrixTests
 {
@@ -46,6 +47,15 @@ public sealed class FaultMatrixTests
         ListenerThrowsInHttpData,
         ListenerThrowsInSuccess,
         ListenerThrowsInComplete,
+
+        /// <summary>The body stalls mid-stream on a client with a body idle timeout (issue 23): a plain client would wait for ever.</summary>
+        StallMidBody,
+
+        /// <summary><see cref="AbortMidBody"/> on a client whose idle clock runs (a long timeout the abort beats).</summary>
+        AbortMidBodyIdleClockOn,
+
+        /// <summary><see cref="CancelMidBody"/> on a client whose idle clock runs (a long timeout the cancellation beats).</summary>
+        CancelMidBodyIdleClockOn,
     }
 
     /// <summary>The ways a caller consumes the response.</summary>
@@ -89,7 +99,7 @@ public sealed class FaultMatrixTests
     {
         (Path.DisposedUnread, Mode.Buffered) => "buffering reads the whole body inside SendAsync: the caller never holds an unread body",
         (Path.DisposedUnread, Mode.AwsCall) => "SendAsync drives the body to its end itself: the caller never holds an unread body",
-        (Path.CancelMidBody, Mode.SyncSend) => "a synchronous Stream.Read takes no token: a plain HttpClient waits for ever too (Abort covers this)",
+        (Path.CancelMidBody or Path.CancelMidBodyIdleClockOn, Mode.SyncSend) => "a synchronous Stream.Read takes no token: a plain HttpClient waits for ever too (Abort covers this)",
         _ => null,
     };
 
@@ -99,8 +109,8 @@ public sealed class FaultMatrixTests
         var all = Enum.GetValues<Path>().Length * Enum.GetValues<Mode>().Length;
         var omitted = Enum.GetValues<Path>().SelectMany(p => Enum.GetValues<Mode>().Select(m => OmittedBecause(p, m))).Count(r => r is not null);
 
-        Assert.Equal(95, all);
-        Assert.Equal(3, omitted);
+        Assert.Equal(110, all);
+        Assert.Equal(4, omitted);
         Assert.Equal(all - omitted, Cells().Count());
     }
 
@@ -114,7 +124,8 @@ public sealed class FaultMatrixTests
 
     private static async Task RunCellAsync(LoopbackServer server, Path path, Mode mode)
     {
-        var documented = path is Path.AbortBeforeSend or Path.AbortWaitingForHeaders or Path.AbortMidBody
+        var documented = path is Path.AbortBeforeSend or Path.AbortWaitingForHeaders or Path.AbortMidBody or Path.AbortMidBodyIdleClockOn
+            or Path.StallMidBody
             or Path.ListenerThrowsInHttpHeaders or Path.ListenerThrowsInHttpData or Path.ListenerThrowsInSuccess or Path.ListenerThrowsInComplete;
         var expected = documented ? null : (await RunAsync(server, path, BaselineMode(path, mode), eventing: false)).Outcome;
         var actual = await RunAsync(server, path, mode, eventing: true);
@@ -137,6 +148,15 @@ public sealed class FaultMatrixTests
                 && expected.ExceptionType == actual.Outcome.ExceptionType
                 && expected.InnerType == actual.Outcome.InnerType,
                 $"without eventing: {expected}{Environment.NewLine}with eventing:    {actual.Outcome}");
+        }
+        else if (path == Path.StallMidBody)
+        {
+            // The stall: one exception object, the call's error; thrown by stream reads, wrapped by HttpContent's copy and buffering.
+            var stall = Assert.IsType<HttpBodyIdleTimeoutException>(call.Response.Error);
+            Assert.True(
+                ReferenceEquals(actual.Outcome.Exception, stall) || ReferenceEquals(actual.Outcome.Exception?.InnerException, stall),
+                $"the caller saw {actual.Outcome}");
+            Assert.Equal(20_000, stall.BytesReceived);
         }
         else if (actual.ListenerException is { } listenerException)
         {
@@ -184,7 +204,14 @@ public sealed class FaultMatrixTests
     {
         var key = LoopbackServer.NewKey();
         var provider = eventing ? s_withEventing.Value : s_withoutEventing.Value;
-        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(path == Path.SlowBodyTimeout ? "timeout" : "matrix");
+        var clientName = path switch
+        {
+            Path.SlowBodyTimeout => "timeout",
+            Path.StallMidBody => "stall",
+            Path.AbortMidBodyIdleClockOn or Path.CancelMidBodyIdleClockOn => "idle",
+            _ => "matrix",
+        };
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(clientName);
         using var cts = new CancellationTokenSource();
         using var request = new HttpRequestMessage(HttpMethod.Get, Url(server, path, mode, key));
         var terminals = new ConcurrentQueue<string>();
@@ -207,7 +234,7 @@ public sealed class FaultMatrixTests
                 case Path.CancelBeforeHeaders:
                     request.Options.Set(ConnectedHook, cts.Cancel);
                     break;
-                case Path.CancelMidBody:
+                case Path.CancelMidBody or Path.CancelMidBodyIdleClockOn:
                     call.Once(HttpEvents.HttpData, _ => cts.Cancel());
                     break;
                 case Path.AbortBeforeSend:
@@ -216,7 +243,7 @@ public sealed class FaultMatrixTests
                 case Path.AbortWaitingForHeaders:
                     request.Options.Set(ConnectedHook, c.Abort);
                     break;
-                case Path.AbortMidBody:
+                case Path.AbortMidBody or Path.AbortMidBodyIdleClockOn:
                     call.Once(HttpEvents.HttpData, _ => c.Abort());
                     break;
                 case Path.ListenerThrowsInHttpHeaders:
@@ -245,7 +272,7 @@ public sealed class FaultMatrixTests
                 case Path.CancelBeforeHeaders:
                     request.Options.Set(ConnectedHook, cts.Cancel);
                     break;
-                case Path.CancelMidBody:
+                case Path.CancelMidBody or Path.CancelMidBodyIdleClockOn:
                     request.Options.Set(HeadersHook, cts.Cancel);
                     break;
             }
@@ -279,7 +306,8 @@ public sealed class FaultMatrixTests
         // the headers instead (a plain client would wait for ever on the slow body).
         Path.SlowBodyTimeout => mode is Mode.Buffered or Mode.AwsCall ? server.Url("hang-body/100000?send=20000") : server.Url("hang"),
         Path.CancelBeforeHeaders or Path.AbortWaitingForHeaders => server.Url("hang"),
-        Path.CancelMidBody or Path.AbortMidBody => server.Url("hang-body/100000?send=20000"),
+        Path.CancelMidBody or Path.AbortMidBody or Path.StallMidBody or Path.AbortMidBodyIdleClockOn or Path.CancelMidBodyIdleClockOn =>
+            server.Url("hang-body/100000?send=20000"),
         Path.DisposedUnread => server.Url("bytes/100000"),
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
@@ -388,14 +416,20 @@ public sealed class FaultMatrixTests
     private static ServiceProvider BuildProvider(bool eventing)
     {
         var services = new ServiceCollection();
-        foreach (var (name, timeout) in new[] { ("matrix", TimeSpan.FromSeconds(100)), ("timeout", TimeSpan.FromMilliseconds(250)) })
+        foreach (var (name, timeout, idle) in new[]
+        {
+            ("matrix", TimeSpan.FromSeconds(100), Timeout.InfiniteTimeSpan),
+            ("timeout", TimeSpan.FromMilliseconds(250), Timeout.InfiniteTimeSpan),
+            ("stall", TimeSpan.FromSeconds(100), TimeSpan.FromMilliseconds(250)),
+            ("idle", TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(60)),
+        })
         {
             var builder = services.AddHttpClient(name, c => c.Timeout = timeout)
                 .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
                 .AddTestRetry(maxRetryAttempts: 2);
             if (eventing)
             {
-                builder.AddEventing();
+                builder.AddEventing(o => o.ResponseBody.IdleTimeout = idle);
             }
             else
             {

@@ -18,8 +18,9 @@ internal sealed partial class ResponseBodyObserver
             return callerToken;
         }
 
+        // The call's send token is cancelled by Abort() but not by the idle clock, which cancels the body's own source.
         // Stryker disable once Block : a per-body source linked to the send token is cancelled by Abort() as the call's own is: only an allocation more
-        if (_call.TryGetSendToken(callerToken, out var sendToken))
+        if (!HasIdleClock && _call.TryGetSendToken(callerToken, out var sendToken))
         {
             return sendToken;
         }
@@ -27,13 +28,13 @@ internal sealed partial class ResponseBodyObserver
         var source = _readCancellation;
         if (source is null || callerToken != _readCancellationFor)
         {
-            var previous = source;
             source = callerToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(callerToken) : new CancellationTokenSource();
             _readCancellationFor = callerToken;
-            Volatile.Write(ref _readCancellation, source);
+            // Published with a full fence, then the abort and the idle clock are read: both write their state, then read the source.
+            var previous = Interlocked.Exchange(ref _readCancellation, source);
             // Stryker disable once Statement : releases the previous linked source only (a resource, not behaviour)
             previous?.Dispose();
-            if (Volatile.Read(ref _aborted) != 0)
+            if (Volatile.Read(ref _aborted) != 0 || Volatile.Read(ref _idleState) == IdleFired)
             {
                 source.Cancel();
             }
@@ -113,6 +114,7 @@ internal sealed partial class ResponseBodyObserver
         }
 
         var aborted = _call.AbortException!;
+        DisposeIdleClock();
         _attempt?.EndTimings();
         DisposeInner();
         var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;

@@ -86,6 +86,8 @@ internal sealed partial class ResponseBodyObserver
             Volatile.Write(ref _reading, 0);
             Fault.Rethrow(thrown);
         }
+
+        StartIdleClock();
     }
 
     /// <summary>Throws the exception the body closed with, so that using it after that throws the call's error.</summary>
@@ -126,6 +128,12 @@ internal sealed partial class ResponseBodyObserver
 
     private void OnRead(int count, ReadOnlyMemory<byte> chunk, bool readEnds)
     {
+        if (StopIdleClock() is { } stall)
+        {
+            // The timer fired before the read returned: the stall decided, whatever the read brought.
+            Fault.Rethrow(OnFailure(stall));
+        }
+
         Exception? toThrow = null;
         if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _aborted) == 0)
         {
@@ -168,6 +176,7 @@ internal sealed partial class ResponseBodyObserver
         _thrown = abandoned;
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
+        DisposeIdleClock();
         _attempt?.EndTimings();
         return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
     }
@@ -185,6 +194,7 @@ internal sealed partial class ResponseBodyObserver
         }
 
         _thrown = listenerException;
+        DisposeIdleClock();
         _attempt?.EndTimings();
         if (_call.OnBodyClosed(this, BodyEnd.ListenerFault, listenerException) is { } endFailure
             && !ReferenceEquals(endFailure, listenerException))
@@ -207,6 +217,7 @@ internal sealed partial class ResponseBodyObserver
     {
         // Stryker disable once Statement : the body closes below (or was closed): _reading only decides whether Abort closes the body, and closing a closed body is a no-op
         Volatile.Write(ref _reading, 0);
+        var stall = StopIdleClock();
         if (Interlocked.Exchange(ref _closed, 1) != 0)
         {
             return ClosedError ?? exception;
@@ -214,6 +225,7 @@ internal sealed partial class ResponseBodyObserver
 
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
+        DisposeIdleClock();
         var timings = _attempt?.EndTimings();
         Exception error;
         Exception? listenerException = null;
@@ -225,10 +237,11 @@ internal sealed partial class ResponseBodyObserver
         }
         else
         {
-            error = exception;
-            if (_attempt is not null && exception is not OperationCanceledException)
+            // A read the idle clock cancelled fails with the stall (a transport failure), not with the cancellation.
+            error = stall ?? exception;
+            if (_attempt is not null && error is not OperationCanceledException)
             {
-                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(exception, _call, _attempt.Number, timings));
+                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(error, _call, _attempt.Number, timings));
             }
         }
 
@@ -273,6 +286,7 @@ internal sealed partial class ResponseBodyObserver
 
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
+        DisposeIdleClock();
         Exception? failure = null;
         if (_attempt is not null)
         {

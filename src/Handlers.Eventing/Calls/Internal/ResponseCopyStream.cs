@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
 /// The destination a response body is copied into when the caller copies or buffers it: each write is a chunk of the
-/// body, reported to <see cref="ResponseBodyObserver"/> before it is passed on.
+/// body, reported to <see cref="ResponseBodyObserver"/> before it is passed on. The body's idle clock stops for the chunk and
+/// starts again once the destination took it: a slow destination is a slow consumer, not a stall.
 /// </summary>
 internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserver body) : WriteOnlyStream(destination)
 {
@@ -19,6 +21,7 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
         }
 
         Destination.Write(buffer, offset, count);
+        _body.StartIdleClock();
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
@@ -32,6 +35,7 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
         {
             _body.OnChunkCopied(buffer.Length, default);
             Destination.Write(buffer);
+            _body.StartIdleClock();
             return;
         }
 
@@ -56,11 +60,31 @@ internal sealed class ResponseCopyStream(Stream destination, ResponseBodyObserve
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (!buffer.IsEmpty)
+        if (buffer.IsEmpty)
         {
-            _body.OnChunkCopied(buffer.Length, buffer);
+            return Destination.WriteAsync(buffer, cancellationToken);
         }
 
-        return Destination.WriteAsync(buffer, cancellationToken);
+        _body.OnChunkCopied(buffer.Length, buffer);
+        var written = Destination.WriteAsync(buffer, cancellationToken);
+        if (!_body.HasIdleClock)
+        {
+            return written;
+        }
+
+        if (written.IsCompletedSuccessfully)
+        {
+            _body.StartIdleClock();
+            return written;
+        }
+
+        return AwaitWriteAsync(written);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AwaitWriteAsync(ValueTask written)
+    {
+        await written.ConfigureAwait(false);
+        _body.StartIdleClock();
     }
 }

@@ -88,7 +88,13 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
         }
         else if (_logger.IsEnabled(LogLevel.Warning))
         {
-            var outcome = response.Error is OperationCanceledException ? "Canceled" : "Error";
+            var outcome = response.Error switch
+            {
+                HttpBodyIdleTimeoutException stall => string.Create(
+                    CultureInfo.InvariantCulture, $"Stalled (no byte for {stall.IdleTimeout.TotalMilliseconds:0.0}ms after {stall.BytesReceived} B)"),
+                OperationCanceledException => "Canceled",
+                _ => "Error",
+            };
             Log.CallFailed(
                 _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempt, response.RetryCount,
                 response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,

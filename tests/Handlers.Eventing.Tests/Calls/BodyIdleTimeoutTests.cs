@@ -1,0 +1,399 @@
+using Handlers.Eventing.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Handlers.Eventing.Tests.Calls;
+
+// Issue 23: a stalled body ends. The server declares a body, sends part of it and stalls on purpose (/correctness/stall),
+// or sends it one byte per signal (/correctness/trickle). A stall is awaited as the real failure (a short timeout on the
+// real clock); what must NOT time out is driven by a fake clock, advanced only while the test knows which read waits.
+public class BodyIdleTimeoutTests
+{
+    private const int Length = 50_000;
+    private const int Sent = 16_384;
+    private static readonly TimeSpan s_short = TimeSpan.FromMilliseconds(300);
+
+    public static TheoryData<bool, PipelineShape> Protocols => new()
+    {
+        { false, PipelineShape.OneLayer },
+        { true, PipelineShape.OneLayer },
+        { false, PipelineShape.TwoParts },
+        { true, PipelineShape.TwoParts },
+    };
+
+    public static TheoryData<bool> Versions => new() { false, true };
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task Stall_ReadAsync_FailsWithIdleTimeout_OneExceptionInHttpErrorErrorAndRead(bool http2, PipelineShape shape)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+
+        var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.ReadAsync(buffer.AsMemory(Sent)).AsTask().WithTimeout());
+        var final = await call.Completion.WithTimeout();
+
+        Assert.Equal(s_short, thrown.IdleTimeout);
+        Assert.Equal(Sent, thrown.BytesReceived);
+        Assert.IsAssignableFrom<HttpIOException>(thrown);
+        Assert.Same(thrown, final.Error);
+        Assert.Same(thrown, Assert.Single(recorder.HttpErrors));
+        Assert.Equal("httpHeaders:200,httpError,error,complete:True", string.Join(',', recorder.Names));
+        Assert.Equal(Sent, final.BytesReceived);
+
+        // The body stays failed: a later read throws the same error.
+        Assert.Same(thrown, await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.ReadAsync(buffer).AsTask()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Stall_SyncRead_FailsWithIdleTimeout(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var thrown = await Task.Run(() =>
+        {
+            using var stream = response.Content.ReadAsStream();
+            var buffer = new byte[Length];
+            stream.ReadExactly(buffer, 0, Sent);
+            return Assert.Throws<HttpBodyIdleTimeoutException>(() => stream.Read(buffer, Sent, Length - Sent));
+        }).WithTimeout();
+
+        var final = await call.Completion.WithTimeout();
+        Assert.Same(thrown, final.Error);
+        Assert.Equal(Sent, thrown.BytesReceived);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Stall_StreamCopyToAsync_FailsWithIdleTimeout(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var copy = new MemoryStream();
+        var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(copy).WithTimeout());
+
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+        Assert.Equal(Sent, copy.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task Stall_ContentCopyToAsync_WrappedInHttpRequestExceptionAsEveryIOException(bool http2, PipelineShape shape)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var copy = new MemoryStream();
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.CopyToAsync(copy).WithTimeout());
+
+        var stall = Assert.IsType<HttpBodyIdleTimeoutException>(thrown.InnerException);
+        Assert.Same(stall, (await call.Completion.WithTimeout()).Error);
+        Assert.Same(stall, Assert.Single(recorder.HttpErrors));
+        Assert.Equal(Sent, copy.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Stall_SyncContentCopyTo_WrappedInHttpRequestException(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var thrown = await Task.Run(() => Assert.Throws<HttpRequestException>(() => response.Content.CopyTo(new MemoryStream(), null, default)))
+            .WithTimeout();
+
+        Assert.Same(Assert.IsType<HttpBodyIdleTimeoutException>(thrown.InnerException), (await call.Completion.WithTimeout()).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Protocols))]
+    public async Task Stall_HttpClientBuffering_SendAsyncThrowsWrappedStall(bool http2, PipelineShape shape)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request).WithTimeout());
+
+        var stall = Assert.IsType<HttpBodyIdleTimeoutException>(thrown.InnerException);
+        Assert.Same(stall, (await call.Completion.WithTimeout()).Error);
+        Assert.Equal("httpHeaders:200,httpError,error,complete:True", string.Join(',', recorder.Names));
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Stall_AwsStyleSendAsync_ThrowsTheStall(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
+        var call = client.CreateCall(HttpMethod.Get, server.Url(http2, StallPath()));
+        long loaded = 0;
+        call.On(HttpEvents.HttpData, e => loaded += e.Chunk.Length);
+
+        var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => call.SendAsync().WithTimeout());
+
+        Assert.Same(thrown, call.Response.Error);
+        Assert.Equal(Sent, loaded);
+        Assert.Equal(Sent, thrown.BytesReceived);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task SlowConsumer_ClockStopsBetweenReads_NeverTimesOut(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
+        var key = LoopbackServer.NewKey();
+        using var request = server.Request(http2, StallPath(key));
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+
+        // The caller holds the body without reading for ten timeouts: no read waits, so no clock runs.
+        time.Advance(s_short * 10);
+        server.Signal(key);
+        await stream.ReadExactlyAsync(buffer.AsMemory(Sent)).AsTask().WithTimeout();
+
+        var final = await call.Completion.WithTimeout();
+        Assert.Null(final.Error);
+        Assert.Equal(LoopbackServer.Pattern(Length), buffer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Trickle_EveryByteRestartsTheClock_NeverTimesOut(bool http2)
+    {
+        const int bytes = 5;
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
+        var key = LoopbackServer.NewKey();
+        using var request = server.Request(http2, $"correctness/trickle/{bytes}?key={key}");
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[bytes];
+        for (var i = 0; i < bytes; i++)
+        {
+            // The read waits (its clock armed when ReadAsync returned), 60 % of the timeout passes, then one byte arrives:
+            // 3 timeouts in all, never one without a byte.
+            var read = stream.ReadAsync(buffer.AsMemory(i, 1)).AsTask();
+            time.Advance(s_short * 0.6);
+            server.Signal($"{key}-{i}");
+            Assert.Equal(1, await read.WithTimeout());
+        }
+
+        var final = await call.Completion.WithTimeout();
+        Assert.Null(final.Error);
+        Assert.Equal(LoopbackServer.Pattern(bytes), buffer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task FakeClock_WaitingReadFailsWhenTheTimeoutPasses(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(TimeSpan.FromMinutes(5), time));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+
+        var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
+        time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromTicks(1));
+        Assert.False(read.IsCompleted);
+        time.Advance(TimeSpan.FromTicks(1));
+
+        var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => read.WithTimeout());
+        Assert.Equal(TimeSpan.FromMinutes(5), thrown.IdleTimeout);
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task PerCallOverride_InfiniteOnAClientWithATimeout_NeverTimesOut(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
+        var key = LoopbackServer.NewKey();
+        using var request = server.Request(http2, StallPath(key));
+        var call = HttpCall.For(request);
+        call.BodyIdleTimeout = Timeout.InfiniteTimeSpan;
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        var rest = stream.ReadExactlyAsync(buffer.AsMemory(Sent)).AsTask();
+        time.Advance(s_short * 10);
+        server.Signal(key);
+        await rest.WithTimeout();
+
+        Assert.Null((await call.Completion.WithTimeout()).Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task PerCallOverride_TimeoutOnAClientWithout_FailsTheStalledRead(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(http2, new EventingOptions());
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        call.BodyIdleTimeout = s_short;
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+
+        Assert.Equal(s_short, thrown.IdleTimeout);
+    }
+
+    [Fact]
+    public async Task PerCallOverride_SetInOnCall_Applies()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(false, new EventingOptions().OnCall(c => c.BodyIdleTimeout = s_short));
+        using var response = await client.GetAsync(server.Url(StallPath()), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task StallThenAbort_AbortWins_NoHttpError(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
+        call.Abort();
+
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WithTimeout());
+        var final = await call.Completion.WithTimeout();
+        Assert.Same(thrown, final.Error);
+        Assert.Contains("abort", thrown.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("httpHeaders:200,error,complete:True", string.Join(',', recorder.Names));
+
+        // The clock was released with the body: time passing changes nothing.
+        time.Advance(s_short * 10);
+        Assert.Same(thrown, call.Response.Error);
+        Assert.Empty(recorder.HttpErrors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task StallAndCallerCancellation_CallerTokenWins_NoHttpError(bool http2)
+    {
+        var server = await LoopbackServer.Shared;
+        var time = new FakeTimeProvider();
+        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
+        using var request = server.Request(http2, StallPath());
+        var call = HttpCall.For(request);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        using var cancellation = new CancellationTokenSource();
+        var read = stream.ReadAsync(buffer.AsMemory(Sent), cancellation.Token).AsTask();
+        cancellation.Cancel();
+
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WithTimeout());
+        Assert.Equal(cancellation.Token, thrown.CancellationToken);
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+        time.Advance(s_short * 10);
+        Assert.Empty(recorder.HttpErrors);
+        Assert.Equal("httpHeaders:200,error,complete:True", string.Join(',', recorder.Names));
+    }
+
+    [Fact]
+    public void Options_InvalidIdleTimeouts_ThrowArgumentOutOfRange()
+    {
+        var body = new ResponseBodyOptions();
+        Assert.Equal(Timeout.InfiniteTimeSpan, body.IdleTimeout);
+        foreach (var invalid in new[] { TimeSpan.Zero, TimeSpan.FromSeconds(-1), TimeSpan.FromMilliseconds(int.MaxValue + 1.0) })
+        {
+            var thrown = Assert.Throws<ArgumentOutOfRangeException>(() => body.IdleTimeout = invalid);
+            Assert.Contains("InfiniteTimeSpan", thrown.Message, StringComparison.Ordinal);
+            Assert.Throws<ArgumentOutOfRangeException>(() => HttpCall.For(new HttpRequestMessage()).BodyIdleTimeout = invalid);
+        }
+
+        body.IdleTimeout = TimeSpan.FromSeconds(30);
+        body.IdleTimeout = Timeout.InfiniteTimeSpan;
+        Assert.Throws<ArgumentNullException>(() => new EventingOptions().ResponseBody = null!);
+        Assert.Throws<ArgumentNullException>(() => new EventingOptions().TimeProvider = null!);
+    }
+
+    [Fact]
+    public async Task Options_ChangedAfterTheHandlerWasBuilt_DoNotReachIt()
+    {
+        var server = await LoopbackServer.Shared;
+        var options = IdleOptions(s_short);
+        using var client = LoopbackVersions.EventingClient(false, options);
+        options.ResponseBody.IdleTimeout = Timeout.InfiniteTimeSpan;
+
+        using var response = await client.GetAsync(server.Url(StallPath()), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+    }
+
+    private static EventingOptions IdleOptions(TimeSpan timeout, TimeProvider? time = null)
+    {
+        var options = new EventingOptions { ResponseBody = new ResponseBodyOptions { IdleTimeout = timeout } };
+        if (time is not null)
+        {
+            options.TimeProvider = time;
+        }
+
+        return options;
+    }
+
+    private static string StallPath(string? key = null) => $"correctness/stall/{Length}?send={Sent}&key={key ?? LoopbackServer.NewKey()}";
+}
