@@ -56,7 +56,7 @@ internal sealed class ObservedResponseContent : HttpContent
             Headers.ContentLength = null;
         }
 
-        Observer = new ResponseBodyObserver(call, attempt, inner, hasNoBody ? 0 : _innerLength);
+        Observer = new ResponseBodyObserver(call, new AttemptBodySource(inner, attempt), hasNoBody ? 0 : _innerLength);
     }
 
     public ResponseBodyObserver Observer { get; }
@@ -95,7 +95,7 @@ internal sealed class ObservedResponseContent : HttpContent
         try
         {
             using var source = _inner.ReadAsStream(cancellationToken);
-            Observer.SetStream(source);
+            Observer.Source.SetStream(source);
             var destination = new ResponseCopyStream(stream, Observer);
             int read;
             while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
@@ -152,8 +152,8 @@ internal sealed class ObservedResponseContent : HttpContent
             throw;
         }
 
-        Observer.SetStream(stream);
-        return new ObservedResponseStream(stream, Observer);
+        Observer.Source.SetStream(stream);
+        return new ObservedResponseStream(Observer);
     }
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
@@ -170,8 +170,8 @@ internal sealed class ObservedResponseContent : HttpContent
             throw;
         }
 
-        Observer.SetStream(stream);
-        return new ObservedResponseStream(stream, Observer);
+        Observer.Source.SetStream(stream);
+        return new ObservedResponseStream(Observer);
     }
 
     protected override bool TryComputeLength(out long length)

@@ -1,21 +1,19 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// The response stream the caller reads: every read path goes through <see cref="ResponseBodyObserver"/>, which raises the
-/// chunk events and reports the end of the body. Reads allocate nothing per chunk.
+/// The response stream the caller reads: every read goes to <see cref="ResponseBodyObserver"/>, which reads the attempt's
+/// source, raises the chunk events and reports the end of the body. It holds no transport stream of its own. Reads allocate
+/// nothing per chunk.
 /// </summary>
 internal sealed class ObservedResponseStream : Stream
 {
-    private readonly Stream _inner;
     private readonly ResponseBodyObserver _body;
     private byte[]? _scratch;
 
-    public ObservedResponseStream(Stream inner, ResponseBodyObserver body)
+    public ObservedResponseStream(ResponseBodyObserver body)
     {
-        _inner = inner;
         _body = body;
     }
 
@@ -36,14 +34,14 @@ internal sealed class ObservedResponseStream : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsMemory(offset, count));
+        return _body.Read(buffer.AsMemory(offset, count));
     }
 
     public override int Read(Span<byte> buffer)
     {
         if (buffer.IsEmpty)
         {
-            return _inner.Read(buffer);
+            return _body.Read(Memory<byte>.Empty);
         }
 
         // A synchronous read goes through memory (ResponseBodyObserver.ReadBlocking), which a span cannot give: read into a
@@ -51,7 +49,7 @@ internal sealed class ObservedResponseStream : Stream
         // Stryker disable once Assignment,Linq : the scratch array's size and reuse change what is rented from the pool, not the bytes read
         var scratch = _scratch ??= ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, 81920));
         var length = Math.Min(buffer.Length, scratch.Length);
-        var read = Read(scratch.AsMemory(0, length));
+        var read = _body.Read(scratch.AsMemory(0, length));
         scratch.AsSpan(0, read).CopyTo(buffer);
         return read;
     }
@@ -68,35 +66,8 @@ internal sealed class ObservedResponseStream : Stream
         return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (buffer.IsEmpty)
-        {
-            return _inner.ReadAsync(buffer, cancellationToken);
-        }
-
-        _body.EnterRead();
-        ValueTask<int> pending;
-        try
-        {
-            pending = _inner.ReadAsync(buffer, _body.ReadToken(cancellationToken));
-        }
-        catch (Exception ex)
-        {
-            _body.ThrowFailure(ex, cancellationToken);
-            throw;
-        }
-
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return AwaitReadAsync(pending, buffer, cancellationToken);
-        }
-
-        // Completed synchronously (data was already buffered): no state machine on this path.
-        var read = pending.Result;
-        _body.OnRead(read, buffer[..read]);
-        return new ValueTask<int>(read);
-    }
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _body.ReadAsync(buffer, cancellationToken);
 
     public override void Flush()
     {
@@ -124,7 +95,7 @@ internal sealed class ObservedResponseStream : Stream
             }
             finally
             {
-                _inner.Dispose();
+                _body.Source.Stream?.Dispose();
                 // Stryker disable once Statement : returns the scratch array to the pool (a resource, not behaviour)
                 ReturnScratch();
             }
@@ -145,7 +116,11 @@ internal sealed class ObservedResponseStream : Stream
         }
         finally
         {
-            await _inner.DisposeAsync().ConfigureAwait(false);
+            if (_body.Source.Stream is { } source)
+            {
+                await source.DisposeAsync().ConfigureAwait(false);
+            }
+
             // Stryker disable once Statement : returns the scratch array to the pool (a resource, not behaviour)
             ReturnScratch();
         }
@@ -153,47 +128,6 @@ internal sealed class ObservedResponseStream : Stream
         // Stryker disable once Statement : the stream has no finalizer
         GC.SuppressFinalize(this);
         Fault.ThrowIfAny(toThrow);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> AwaitReadAsync(ValueTask<int> pending, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        int read;
-        try
-        {
-            read = await pending.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _body.ThrowFailure(ex, cancellationToken);
-            throw;
-        }
-
-        _body.OnRead(read, buffer[..read]);
-        return read;
-    }
-
-    private int Read(Memory<byte> destination)
-    {
-        if (destination.IsEmpty)
-        {
-            return _inner.Read(destination.Span);
-        }
-
-        _body.EnterRead();
-        int read;
-        try
-        {
-            read = _body.ReadBlocking(_inner, destination, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            _body.ThrowFailure(ex);
-            throw;
-        }
-
-        _body.OnRead(read, destination[..read]);
-        return read;
     }
 
     // Stryker disable once Block : returns the scratch array to the pool (a resource, not behaviour)

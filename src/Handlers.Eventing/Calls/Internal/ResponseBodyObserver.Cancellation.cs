@@ -115,7 +115,7 @@ internal sealed partial class ResponseBodyObserver
 
         var aborted = _call.AbortException!;
         DisposeIdleClock();
-        _attempt?.EndTimings();
+        Attempt?.EndTimings();
         DisposeInner();
         var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;
         _thrown = result;
@@ -131,16 +131,5 @@ internal sealed partial class ResponseBodyObserver
         }
     }
 
-    private void DisposeInner()
-    {
-        try
-        {
-            Volatile.Read(ref _stream)?.Dispose();
-            _inner.Dispose();
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // Best effort: disposal only releases the connection.
-        }
-    }
+    private void DisposeInner() => _source.Release();
 }

@@ -20,33 +20,40 @@ namespace Handlers.Eventing.Internal;
 /// </remarks>
 internal sealed partial class ResponseBodyObserver
 {
+    // Fixed at creation.
     private readonly HttpCall _call;
-    private readonly CallAttempt? _attempt;
-    private readonly HttpContent _inner;
+    private readonly AttemptBodySource _source;
+
+    // The caller's side, written by the reader (one read at a time): the bytes delivered, the read that is pending, and the
+    // linked token source its reads pass to the transport (Abort() and the idle clock cancel it).
     private long _loaded;
-    private int _closed;
     private int _reading;
-    private int _aborted;
-    private Exception? _thrown;
-    private Stream? _stream;
     private CancellationTokenSource? _readCancellation;
     private CancellationToken _readCancellationFor;
 
+    // The end, published once: _closed is claimed by the one path that closes the body, _thrown is what it closed with;
+    // _aborted is written by Abort() from any thread.
+    private int _closed;
+    private int _aborted;
+    private Exception? _thrown;
+
     /// <param name="call">The call.</param>
-    /// <param name="attempt">The attempt whose events this body raises, or <see langword="null"/> for a body that only reports its end.</param>
-    /// <param name="inner">The observed content; disposed on abort to release the connection.</param>
+    /// <param name="source">The attempt's content the bytes come from; released on abort to free the connection.</param>
     /// <param name="total">The body length: the Content-Length the reader sees, 0 for a response without a body, or null.</param>
-    public ResponseBodyObserver(HttpCall call, CallAttempt? attempt, HttpContent inner, long? total)
+    public ResponseBodyObserver(HttpCall call, AttemptBodySource source, long? total)
     {
         _call = call;
-        _attempt = attempt;
-        _inner = inner;
+        _source = source;
         Total = total;
     }
 
     public HttpCall Call => _call;
 
-    public CallAttempt? Attempt => _attempt;
+    /// <summary>Gets the source the bytes come from: the attempt's content and the stream opened on it.</summary>
+    public AttemptBodySource Source => _source;
+
+    /// <summary>Gets the attempt whose body events the bytes raise, or <see langword="null"/> for a body that only reports its end.</summary>
+    public CallAttempt? Attempt => _source.Attempt;
 
     public long? Total { get; }
 
@@ -64,10 +71,7 @@ internal sealed partial class ResponseBodyObserver
 
     /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
     // Stryker disable once Logical : without a data listener the sync span read only copies through the scratch array: the same bytes, one copy more
-    public bool WantsChunks => _attempt is not null && _call.HasListeners(HttpEvents.HttpData);
-
-    /// <summary>Records the stream the reader reads from, so that <see cref="Abort"/> can dispose it.</summary>
-    public void SetStream(Stream stream) => Volatile.Write(ref _stream, stream);
+    public bool WantsChunks => Attempt is not null && _call.HasListeners(HttpEvents.HttpData);
 
     /// <summary>Starts a read or a copy; throws when the body was aborted or faulted by a listener.</summary>
     public void EnterRead()
@@ -177,7 +181,7 @@ internal sealed partial class ResponseBodyObserver
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
         DisposeIdleClock();
-        _attempt?.EndTimings();
+        Attempt?.EndTimings();
         return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
     }
 
@@ -195,7 +199,7 @@ internal sealed partial class ResponseBodyObserver
 
         _thrown = listenerException;
         DisposeIdleClock();
-        _attempt?.EndTimings();
+        Attempt?.EndTimings();
         if (_call.OnBodyClosed(this, BodyEnd.ListenerFault, listenerException) is { } endFailure
             && !ReferenceEquals(endFailure, listenerException))
         {
@@ -226,7 +230,7 @@ internal sealed partial class ResponseBodyObserver
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
         DisposeIdleClock();
-        var timings = _attempt?.EndTimings();
+        var timings = Attempt?.EndTimings();
         Exception error;
         Exception? listenerException = null;
         if (Volatile.Read(ref _aborted) != 0)
@@ -239,9 +243,9 @@ internal sealed partial class ResponseBodyObserver
         {
             // A read the idle clock cancelled fails with the stall (a transport failure), not with the cancellation.
             error = stall ?? exception;
-            if (_attempt is not null && error is not OperationCanceledException)
+            if (Attempt is { } attempt && error is not OperationCanceledException)
             {
-                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(error, _call, _attempt.Number, timings));
+                listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(error, _call, attempt.Number, timings));
             }
         }
 
@@ -257,7 +261,7 @@ internal sealed partial class ResponseBodyObserver
         _call.OnBodyBytes(loaded);
 
         // Every read path passes the chunk's own count of bytes, or none when no listener wants them.
-        if (_attempt is not null && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk) is { } failure)
+        if (Attempt is { } attempt && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, attempt.Number), chunk) is { } failure)
         {
             return FailByListener(failure);
         }
@@ -288,10 +292,10 @@ internal sealed partial class ResponseBodyObserver
         DisposeReadCancellation();
         DisposeIdleClock();
         Exception? failure = null;
-        if (_attempt is not null)
+        if (Attempt is { } attempt)
         {
-            _attempt.EndTimings();
-            failure = _call.RaiseBodyDone(_attempt.Number, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
+            attempt.EndTimings();
+            failure = _call.RaiseBodyDone(attempt.Number, _loaded == 0 ? new HttpProgress(0, Total, attempt.Number) : null);
         }
 
         var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);
