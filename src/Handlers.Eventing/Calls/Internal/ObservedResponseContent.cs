@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -12,8 +11,6 @@ namespace Handlers.Eventing.Internal;
 /// </summary>
 internal sealed class ObservedResponseContent : HttpContent
 {
-    private const int CopyBufferSize = 81920;
-
     private readonly HttpContent _inner;
     private readonly long? _innerLength;
 
@@ -70,70 +67,11 @@ internal sealed class ObservedResponseContent : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-    {
-        Observer.EnterRead();
-        try
-        {
-            await _inner.CopyToAsync(new ResponseCopyStream(stream, Observer), Observer.ReadToken(cancellationToken)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Observer.ThrowFailure(ex, cancellationToken);
-            throw;
-        }
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        Observer.CopyToAsync(stream, cancellationToken);
 
-        Observer.OnCopied();
-    }
-
-    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-    {
-        // Copied read by read rather than by the inner content's own synchronous copy, which takes no token once it started:
-        // each read is one Abort() and the caller's token end at once (ResponseBodyObserver.ReadBlocking).
-        Observer.EnterRead();
-        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        try
-        {
-            using var source = _inner.ReadAsStream(cancellationToken);
-            Observer.Source.SetStream(source);
-            var destination = new ResponseCopyStream(stream, Observer);
-            int read;
-            while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
-            {
-                destination.Write(buffer, 0, read);
-            }
-        }
-        catch (Exception ex)
-        {
-            Observer.ThrowFailure(ex, cancellationToken);
-            throw;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        Observer.OnCopied();
-    }
-
-    /// <summary>
-    /// Reads for the synchronous copy, failing as the inner content's own <see cref="HttpContent.CopyTo(Stream, TransportContext?, CancellationToken)"/>
-    /// would: an <see cref="IOException"/> or <see cref="ObjectDisposedException"/> of the source comes wrapped in an
-    /// <see cref="HttpRequestException"/> (with the <see cref="HttpRequestError"/> of an <see cref="HttpIOException"/>), so
-    /// that the call records the object the caller gets.
-    /// </summary>
-    private int ReadForCopy(Stream source, byte[] buffer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return Observer.ReadBlocking(source, buffer, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            throw new HttpRequestException(
-                ex is HttpIOException io ? io.HttpRequestError : HttpRequestError.Unknown, "Error while copying content to a stream.", ex);
-        }
-    }
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        Observer.CopyTo(stream, cancellationToken);
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 

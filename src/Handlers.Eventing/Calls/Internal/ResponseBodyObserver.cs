@@ -158,7 +158,7 @@ internal sealed partial class ResponseBodyObserver
     }
 
     /// <summary>Completes a copy that ran to its end.</summary>
-    public void OnCopied() => OnRead(0, default);
+    private void OnCopied() => OnRead(0, default);
 
     /// <summary>Completes, at the headers, a body that has nothing to read (no body, or Content-Length 0).</summary>
     /// <returns>A listener exception of <see cref="HttpEvents.HttpDone"/> or the progress event, or <see langword="null"/>.</returns>

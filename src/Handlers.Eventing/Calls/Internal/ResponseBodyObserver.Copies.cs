@@ -1,0 +1,80 @@
+using System.Net;
+using System.Buffers;
+
+namespace Handlers.Eventing.Internal;
+
+// The caller's copies of the body (HttpContent.CopyToAsync / CopyTo, and HttpClient's buffering): the source's content is
+// copied into a ResponseCopyStream, which reports each chunk before passing it on. A copy is one pending read from its
+// start to its end.
+internal sealed partial class ResponseBodyObserver
+{
+    private const int CopyBufferSize = 81920;
+
+    /// <summary>Copies the body into <paramref name="destination"/>; the transport's own copy, with a token <see cref="Abort"/> cancels.</summary>
+    public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        EnterRead();
+        try
+        {
+            await _source.Content.CopyToAsync(new ResponseCopyStream(destination, this), ReadToken(cancellationToken)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ThrowFailure(ex, cancellationToken);
+            throw;
+        }
+
+        OnCopied();
+    }
+
+    /// <summary>
+    /// Copies the body synchronously, read by read rather than by the content's own synchronous copy, which takes no token
+    /// once it started: each read is one that <see cref="Abort"/> and the caller's token end at once (<see cref="ReadBlocking"/>).
+    /// </summary>
+    public void CopyTo(Stream destination, CancellationToken cancellationToken)
+    {
+        EnterRead();
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            using var source = _source.Content.ReadAsStream(cancellationToken);
+            _source.SetStream(source);
+            var copy = new ResponseCopyStream(destination, this);
+            int read;
+            while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
+            {
+                copy.Write(buffer, 0, read);
+            }
+        }
+        catch (Exception ex)
+        {
+            ThrowFailure(ex, cancellationToken);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        OnCopied();
+    }
+
+    /// <summary>
+    /// Reads for the synchronous copy, failing as the content's own <see cref="HttpContent.CopyTo(Stream, TransportContext?, CancellationToken)"/>
+    /// would: an <see cref="IOException"/> or <see cref="ObjectDisposedException"/> of the source comes wrapped in an
+    /// <see cref="HttpRequestException"/> (with the <see cref="HttpRequestError"/> of an <see cref="HttpIOException"/>), so
+    /// that the call records the object the caller gets.
+    /// </summary>
+    private int ReadForCopy(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ReadBlocking(source, buffer, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            throw new HttpRequestException(
+                ex is HttpIOException io ? io.HttpRequestError : HttpRequestError.Unknown, "Error while copying content to a stream.", ex);
+        }
+    }
+}
