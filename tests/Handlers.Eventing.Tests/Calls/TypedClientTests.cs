@@ -27,13 +27,15 @@ public class TypedClientTests
         Task<Stream> DownloadAsync(int length, [Property(HttpCallRequestOptions.ConfigureKeyName)] Action<HttpCall> configure);
     }
 
-    [Fact]
-    public async Task Refit_StreamMethodInsideObserve_ProgressBarReachesTheEnd()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Refit_StreamMethodInsideObserve_ProgressBarReachesTheEnd(bool generated)
     {
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(http2: false);
         client.BaseAddress = server.BaseAddress;
-        var api = RestService.For<IFilesApi>(client);
+        var api = CreateApi(client, generated);
         var bar = new ListProgress<TransferProgress>();
 
         Stream body;
@@ -57,13 +59,15 @@ public class TypedClientTests
         Assert.Equal(1.0, last.Fraction);
     }
 
-    [Fact]
-    public async Task Refit_HttpResponseMessageMethodInsideObserve_CallEndsWhenTheBodyIsRead()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Refit_HttpResponseMessageMethodInsideObserve_CallEndsWhenTheBodyIsRead(bool generated)
     {
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(http2: false);
         client.BaseAddress = server.BaseAddress;
-        var api = RestService.For<IFilesApi>(client);
+        var api = CreateApi(client, generated);
         EventRecorder? recorder = null;
 
         using (HttpCall.Observe(call => recorder = new EventRecorder(call)))
@@ -80,13 +84,15 @@ public class TypedClientTests
         Assert.Equal(Length, recorder.Body.Length);
     }
 
-    [Fact]
-    public async Task Refit_PropertyParameter_ConfiguresItsCallAfterTheScopes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Refit_PropertyParameter_ConfiguresItsCallAfterTheScopes(bool generated)
     {
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(http2: false);
         client.BaseAddress = server.BaseAddress;
-        var api = RestService.For<IFilesApi>(client);
+        var api = CreateApi(client, generated);
         var configured = new ConcurrentQueue<string>();
         var bar = new ListProgress<TransferProgress>();
 
@@ -106,6 +112,10 @@ public class TypedClientTests
         Assert.Equal(1.0, bar.Reports[^1].Fraction);
         Assert.Equal(["scope", "property"], configured);
     }
+
+    /// <summary>Refit's source-generated client (trimming and AOT safe), or its reflection-built one.</summary>
+    private static IFilesApi CreateApi(HttpClient client, bool generated) =>
+        generated ? RestService.ForGenerated<IFilesApi>(client) : RestService.For<IFilesApi>(client);
 
     [Fact]
     public async Task Flurl_ClientOverAnEventingHttpClientInsideObserve_ProgressBarReachesTheEnd()
