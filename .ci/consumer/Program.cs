@@ -6,11 +6,13 @@ using Microsoft.Extensions.Logging;               // AddConsole(), for the loggi
 using OpenTelemetry;                              // Sdk, for the OpenTelemetry example (package OpenTelemetry)
 using OpenTelemetry.Metrics;                      // AddMeter
 using OpenTelemetry.Trace;                        // AddSource
+using Refit;                                      // [Get], RestService, for the typed-client example (package Refit)
 
 if (args is ["--readme-examples"])
 {
     await ProgressBarAsync();
     StalledDownload();
+    await TypedClientAsync();
     LifecycleLogging();
     await AwsStyleAsync();
     await RetriesAsync();
@@ -43,9 +45,20 @@ await using (var provider = services.BuildServiceProvider())
         .On(HttpEvents.HttpData, e => streamed += e.Chunk.Length)
         .SendAsync();
 
-    var ok = reports.Count >= 2 && reports[^1].Loaded == Size && aws.Error is null && streamed == Size;
+    // A typed client builds the request itself: HttpCall.Observe reaches its call.
+    var typed = new List<TransferProgress>();
+    var files = RestService.ForGenerated<IFiles>(client);
+    using (HttpCall.Observe(call => call.ReportDownloadProgress(typed.Add)))
+    {
+        await using var body = await files.DownloadAsync("file");
+        await body.CopyToAsync(Stream.Null);
+    }
+
+    var ok = reports.Count >= 2 && reports[^1].Loaded == Size && aws.Error is null && streamed == Size
+        && typed.Count >= 2 && typed[^1].Loaded == Size;
     Console.WriteLine($"consumer: {(ok ? "OK" : "FAILED")}: {reports.Count} progress reports, the last {reports.LastOrDefault()}; " +
-        $"AWS style streamed {streamed} bytes and ended in {(aws.Error is null ? "success" : aws.Error.Message)}");
+        $"AWS style streamed {streamed} bytes and ended in {(aws.Error is null ? "success" : aws.Error.Message)}; " +
+        $"Refit: {typed.Count} progress reports, the last {typed.LastOrDefault()}");
     return ok ? 0 : 1;
 }
 
@@ -66,6 +79,23 @@ static void StalledDownload()
 {
     var services = new ServiceCollection();
     services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
+}
+
+static async Task TypedClientAsync()
+{
+    var files = RestService.ForGenerated<IFiles>(new HttpClient(new EventingHandler(new SocketsHttpHandler()))
+    {
+        BaseAddress = new Uri("https://example.com"),
+    });
+
+    using (HttpCall.Observe(call => call.ReportDownloadProgress(p => Console.Write($"\r{p.Fraction:P0}"))))
+    {
+        await using var body = await files.DownloadAsync("big.iso");   // Refit builds and sends the request
+        await using var file = File.Create("big.iso");
+        await body.CopyToAsync(file);
+    }
+
+    await using var report = await files.DownloadAsync("report.csv", call => call.On(HttpEvents.Complete, r => Console.WriteLine(r)));
 }
 
 static void LifecycleLogging()
@@ -131,4 +161,13 @@ static async Task TimingsAsync()
     Console.WriteLine(response.Timings);
     // queued 5.6ms, dns -, connect 1.7ms, tls 62.0ms, request 0.0ms, firstByte 19.3ms, download 7.9ms, total 96.4ms,
     // connection 6 (new), HTTP/1.1
+}
+
+public interface IFiles
+{
+    [Get("/{name}")]
+    Task<Stream> DownloadAsync(string name);
+
+    [Get("/{name}")]   // Refit writes a [Property] value into request.Options: it configures this call
+    Task<Stream> DownloadAsync(string name, [Property(HttpCallRequestOptions.ConfigureKeyName)] Action<HttpCall> configure);
 }

@@ -32,11 +32,13 @@ public sealed partial class HttpCall
     /// <param name="chunk">The chunk's bytes, or empty when no listener wants them.</param>
     /// <remarks>
     /// Unlike the other raises, it does not take the attempt's timer off the flow: a body is read after the attempt part
-    /// returned (which put the flow back), so no chunk is raised on it, and the chunk path stays free of the look-up.
+    /// returned (which put the flow back), so no chunk is raised on it, and the chunk path stays free of the look-up. It takes
+    /// the caller's <see cref="Observe"/> scopes off only while one is open in the process (otherwise one static read).
     /// </remarks>
     internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
     {
         var locked = _gate.Enter();
+        var flow = ObserveScope.AnyOpen ? AttemptTimer.SuspendFlow() : null;
         try
         {
             var failure = RaiseToListeners(HttpEvents.HttpDownloadProgress, progress);
@@ -56,6 +58,7 @@ public sealed partial class HttpCall
         }
         finally
         {
+            AttemptTimer.ResumeFlow(flow);
             _gate.Exit(locked);
         }
     }

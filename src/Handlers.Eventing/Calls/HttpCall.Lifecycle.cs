@@ -44,11 +44,14 @@ public sealed partial class HttpCall
     private CallPhase Phase => (CallPhase)Volatile.Read(ref _phase);
 
     /// <summary>
-    /// Starts the call for the call-level handler that first sees its request: applies the options, the client-level
-    /// listeners and the library's observers, and links a token <see cref="Abort"/> cancels. Returns <see langword="false"/>
-    /// when the call already started (an outer handler runs it).
+    /// Starts the call for the call-level handler that first sees its request: applies the options, the configurations
+    /// (client-level <c>OnCall</c>, <see cref="Observe"/> scopes, the request option) and the library's observers, and links a
+    /// token <see cref="Abort"/> cancels. Returns <see langword="false"/> when the call already started (an outer handler runs
+    /// it). Call it from the handler's <see langword="async"/> method: it takes the <see cref="Observe"/> scopes off the flow
+    /// for the rest of that method (the pipeline below), and the method puts them back for its caller when it returns.
     /// </summary>
     /// <exception cref="OperationCanceledException">The call was aborted before it was sent.</exception>
+    /// <exception cref="Exception">A configuration threw (not isolated): the call ended with that exception, which is thrown.</exception>
     internal bool TryStart(EventingOptions options, IServiceProvider? services, ref CancellationToken cancellationToken)
     {
         lock (SyncRoot)
@@ -68,11 +71,7 @@ public sealed partial class HttpCall
 
         _options = options;
         Response.MarkStarted();
-        if (options.CallConfigurations.Count > 0)
-        {
-            ApplyCallConfigurations(options, services);
-        }
-
+        var configureFailures = ApplyConfigurations(options, services);
         _observers = CallObserverFactories.CreateObservers(this, options.ObserverFactories);
 
         // Published with a full fence, then the abort is read: Abort() writes its exception first, then reads the source.
@@ -85,6 +84,11 @@ public sealed partial class HttpCall
         }
 
         cancellationToken = cancellation.Token;
+        if (configureFailures is not null)
+        {
+            OnConfigureFailed(configureFailures);
+        }
+
         return true;
     }
 
@@ -325,14 +329,21 @@ public sealed partial class HttpCall
         }
     }
 
-    private void ApplyCallConfigurations(EventingOptions options, IServiceProvider? services)
+    private void ApplyCallConfigurations(EventingOptions options, IServiceProvider? services, ref List<Exception>? failures)
     {
         BeginFrontInsertion();
         try
         {
             foreach (var configure in options.CallConfigurations)
             {
-                configure(this, services);
+                try
+                {
+                    configure(this, services);
+                }
+                catch (Exception ex)
+                {
+                    (failures ??= []).Add(ex);
+                }
             }
         }
         finally

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Refit;
 
 namespace Handlers.Eventing.Tests.Readme;
 
@@ -29,6 +30,22 @@ internal static class ReadmeSnippets
     {
         // README: A stalled download ends
         services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
+    }
+
+    public static async Task TypedClientsAsync(IServiceCollection services, IServiceProvider provider, ProgressBarStub bar)
+    {
+        // README: Typed clients (Refit, Kiota, Flurl)
+        services.AddHttpClient("files", http => http.BaseAddress = new Uri("https://example.com"))
+            .AddEventing()
+            .AddTypedClient(http => RestService.ForGenerated<IFiles>(http));   // Refit: [Get("/{name}")] Task<Stream> DownloadAsync(string name)
+        var files = provider.GetRequiredService<IFiles>();
+
+        using (HttpCall.Observe(call => call.ReportDownloadProgress(p => bar.Value = p.Fraction ?? 0)))
+        {
+            await using var body = await files.DownloadAsync("big.iso");   // Refit builds and sends the request
+            await using var file = File.Create("big.iso");
+            await body.CopyToAsync(file);
+        }
     }
 
     public static void LifecycleLogging(IServiceCollection services)
@@ -73,5 +90,12 @@ internal static class ReadmeSnippets
     internal sealed class ProgressBarStub
     {
         public double Value { get; set; }
+    }
+
+    /// <summary>The Refit interface of the typed-client block.</summary>
+    public interface IFiles
+    {
+        [Get("/{name}")]
+        Task<Stream> DownloadAsync(string name);
     }
 }

@@ -151,6 +151,7 @@ public sealed class BadInputTests
         // HttpCall
         yield return new("HttpCall.For(HttpRequestMessage)", "HttpCall.For(null)", () => HttpCall.For(null!), typeof(ArgumentNullException), "request");
         yield return new("HttpCall.TryGet(HttpRequestMessage, HttpCall&)", "HttpCall.TryGet(null, out c)", () => HttpCall.TryGet(null!, out _), typeof(ArgumentNullException), "request");
+        yield return new("HttpCall.Observe(Action`1)", "HttpCall.Observe(null)", () => HttpCall.Observe(null!), typeof(ArgumentNullException), "configure");
         yield return new("HttpHeadersEvent..ctor(HttpStatusCode, HttpResponseMessage, HttpCall, Int32, HttpTimings)", "new HttpHeadersEvent(s, null, c, 1)", () => new HttpHeadersEvent(System.Net.HttpStatusCode.OK, null!, call, 1), typeof(ArgumentNullException), "response");
         yield return new("HttpHeadersEvent..ctor(HttpStatusCode, HttpResponseMessage, HttpCall, Int32, HttpTimings)", "new HttpHeadersEvent(s, r, null, 1)", () => new HttpHeadersEvent(System.Net.HttpStatusCode.OK, new HttpResponseMessage(), null!, 1), typeof(ArgumentNullException), "call");
         yield return new("HttpErrorEvent..ctor(Exception, HttpCall, Int32, HttpTimings)", "new HttpErrorEvent(null, c, 1)", () => new HttpErrorEvent(null!, call, 1), typeof(ArgumentNullException), "exception");

@@ -36,26 +36,37 @@ internal sealed partial class AttemptTimer
 
     /// <summary>
     /// Takes the attempt's timer off this flow while a call's listeners run, so that work a listener starts (another HTTP
-    /// call, a task) is never credited to the attempt: the transport's events of that work find no timer. Pass the result to
-    /// <see cref="ResumeFlow"/> in a <c>finally</c>.
+    /// call, a task) is never credited to the attempt: the transport's events of that work find no timer. Takes the caller's
+    /// <see cref="HttpCall.Observe"/> scopes off it too, so that a call a listener starts is not configured by them. Pass the
+    /// result to <see cref="ResumeFlow"/> in a <c>finally</c>.
     /// </summary>
-    /// <returns>The flow to put back, or <see langword="null"/> when no timer is current (then nothing is allocated).</returns>
+    /// <returns>The flow to put back, or <see langword="null"/> when neither is on the flow (then nothing is allocated).</returns>
     public static object? SuspendFlow()
     {
         var timer = CurrentTimer.Value;
-        if (timer is null)
+        var scopes = ObserveScope.OnFlow;
+        if (timer is null && scopes is null)
         {
             return null;
         }
 
         // Restoring the captured context also undoes whatever else a listener left on the flow; with flow suppressed there is
-        // no context to capture, and the timer itself is put back.
-        object flow = ExecutionContext.Capture() ?? (object)timer;
-        CurrentTimer.Value = null;
-        return flow;
+        // no context to capture, and the timer and the scopes are put back one by one.
+        var context = ExecutionContext.Capture();
+        if (timer is not null)
+        {
+            CurrentTimer.Value = null;
+        }
+
+        if (scopes is not null)
+        {
+            ObserveScope.HideFromFlow();
+        }
+
+        return (object?)context ?? (scopes is null ? timer : timer is null ? scopes : new SuppressedFlow(timer, scopes));
     }
 
-    /// <summary>Puts back the flow <see cref="SuspendFlow"/> took the timer off.</summary>
+    /// <summary>Puts back the flow <see cref="SuspendFlow"/> took the timer (and the scopes) off.</summary>
     /// <param name="flow">What <see cref="SuspendFlow"/> returned.</param>
     public static void ResumeFlow(object? flow)
     {
@@ -67,5 +78,22 @@ internal sealed partial class AttemptTimer
         {
             CurrentTimer.Value = timer;
         }
+        else if (flow is ObserveScope scopes)
+        {
+            ObserveScope.PutBack(scopes);
+        }
+        else if (flow is SuppressedFlow both)
+        {
+            CurrentTimer.Value = both.Timer;
+            ObserveScope.PutBack(both.Scopes);
+        }
+    }
+
+    /// <summary>Both things <see cref="SuspendFlow"/> took off a flow whose context does not flow (nothing to capture).</summary>
+    private sealed class SuppressedFlow(AttemptTimer timer, ObserveScope scopes)
+    {
+        public AttemptTimer Timer { get; } = timer;
+
+        public ObserveScope Scopes { get; } = scopes;
     }
 }
