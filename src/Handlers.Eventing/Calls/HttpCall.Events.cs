@@ -38,7 +38,7 @@ public sealed partial class HttpCall
     internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
     {
         var locked = _gate.Enter();
-        var flow = ObserveScope.AnyOpen ? AttemptTimer.SuspendFlow() : null;
+        var flow = ObserveScope.AnyOpen ? ObserveScope.SuspendForChunk() : null;
         try
         {
             var failure = RaiseToListeners(HttpEvents.HttpDownloadProgress, progress);

@@ -26,6 +26,21 @@ public class ObserveAllocationTests
     }
 
     [Fact]
+    public void Read_InsideAScope_AllocatesNoMorePerChunk()
+    {
+        // The chunk's listeners run without the scope (a call they start is not the scope's), and taking it off the flow
+        // per chunk reuses one context per thread instead of allocating one.
+        using var scope = HttpCall.Observe(_ => { });
+        ReadThroughHandler(1024 * 1024);
+        ReadThroughHandler(16 * 1024 * 1024);
+
+        var small = ReadThroughHandler(1024 * 1024);
+        var large = ReadThroughHandler(16 * 1024 * 1024);
+
+        Assert.True(Math.Abs(large - small) < 2048, $"1 MiB body allocated {small} B, 16 MiB body allocated {large} B");
+    }
+
+    [Fact]
     public void Send_WhileAScopeIsOpenInAnotherFlow_AllocatesNoMorePerCall()
     {
         for (var i = 0; i < 3; i++)

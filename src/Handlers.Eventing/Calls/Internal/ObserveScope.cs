@@ -24,6 +24,13 @@ internal sealed class ObserveScope : IDisposable
     // Scopes opened and not yet disposed, process-wide. 0 lets every check skip the look-up of the flow.
     private static int s_open;
 
+    // Per thread, the last reader's context and the same context without the scopes (SuspendForChunk).
+    [ThreadStatic]
+    private static ExecutionContext? t_hiddenFrom;
+
+    [ThreadStatic]
+    private static ExecutionContext? t_hidden;
+
     private readonly Action<HttpCall> _configure;
     private readonly ObserveScope? _outer;
     private int _disposed;
@@ -58,6 +65,40 @@ internal sealed class ObserveScope : IDisposable
     /// captured <see cref="ExecutionContext"/>.
     /// </summary>
     public static void HideFromFlow() => s_current.Value = null;
+
+    /// <summary>
+    /// Takes the scopes off the flow for the listeners of one body chunk, without allocating once warm: the context without
+    /// the scopes is computed once per thread for the reader's context and restored by reference on the next chunks (a
+    /// reader's context stays the same object from read to read). Returns what <see cref="AttemptTimer.ResumeFlow"/> puts
+    /// back, or <see langword="null"/> when no scope is on the flow.
+    /// </summary>
+    public static object? SuspendForChunk()
+    {
+        if (s_current.Value is null)
+        {
+            return null;
+        }
+
+        var current = ExecutionContext.Capture();
+        if (current is null)
+        {
+            // The flow is suppressed: nothing to capture, take the scopes off one by one.
+            return AttemptTimer.SuspendFlow();
+        }
+
+        if (ReferenceEquals(current, t_hiddenFrom) && t_hidden is { } hidden)
+        {
+            ExecutionContext.Restore(hidden);
+        }
+        else
+        {
+            HideFromFlow();
+            t_hidden = ExecutionContext.Capture();
+            t_hiddenFrom = current;
+        }
+
+        return current;
+    }
 
     /// <summary>Puts back the scopes <see cref="HideFromFlow"/> took off, where no captured context can be restored.</summary>
     public static void PutBack(ObserveScope scopes) => s_current.Value = scopes;
