@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Polly.Telemetry;
+using Xunit.Abstractions;
 
 namespace Handlers.Eventing.Tests.Logging;
 
@@ -16,6 +17,10 @@ namespace Handlers.Eventing.Tests.Logging;
 public sealed class LifecycleLoggingConfigurationTests
 {
     private const string Name = "api";
+
+    private readonly ITestOutputHelper _output;
+
+    public LifecycleLoggingConfigurationTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
     public async Task Recommended_RetriedCall_OneLinePerRetryAndOneAtTheEndNothingElse()
@@ -29,6 +34,7 @@ public sealed class LifecycleLoggingConfigurationTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var records = logs.Records;
+        Print(records);
         Assert.Equal(
             ["Handlers.Eventing.HttpCall.api Retrying", "Handlers.Eventing.HttpCall.api Retrying", "Handlers.Eventing.HttpCall.api CallSucceeded"],
             records.Select(r => $"{r.Category} {r.EventId.Name}"));
@@ -48,6 +54,7 @@ public sealed class LifecycleLoggingConfigurationTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await WaitForPollyToReportTheLoserAsync(provider);
+        Print(logs.Records);
         Assert.Equal(
             ["Handlers.Eventing.HttpCall.api Hedging", "Handlers.Eventing.HttpCall.api CallSucceeded"],
             logs.Records.Select(r => $"{r.Category} {r.EventId.Name}"));
@@ -81,6 +88,14 @@ public sealed class LifecycleLoggingConfigurationTests
         using var response = await client.GetAsync(server.Url($"resilience/hedge/{LoopbackServer.NewKey()}?winner=hedge&n=10")).WithTimeout();
 
         Assert.Contains(logs.Records, r => r.Category == "Polly" && r.Message.Contains("OnHedging", StringComparison.Ordinal));
+    }
+
+    private void Print(IEnumerable<CapturingLoggerProvider.LogRecord> records)
+    {
+        foreach (var record in records)
+        {
+            _output.WriteLine($"{record.Level} {record.Category}[{record.EventId.Id}] {record.Message}");
+        }
     }
 
     private static void AddHedging(IHttpClientBuilder builder) =>
