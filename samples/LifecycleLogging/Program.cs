@@ -1,5 +1,7 @@
 // Per-call lifecycle logging in one line, with retries shown as attempts: a flaky endpoint (503 twice, then 200) behind
 // Microsoft.Extensions.Http.Resilience's standard handler, a 404 and a download, logged through ILogger to the console.
+// The configuration that leaves one line per call plus one per retry: RemoveAllLoggers() on the client, Polly's category
+// at Error (Debug on Handlers.Eventing.HttpCall adds each attempt's headers).
 //
 //   dotnet run --project samples/LifecycleLogging
 using Handlers.Eventing;
@@ -12,8 +14,7 @@ await using var server = await DemoServer.StartAsync(fileSize: 1024 * 1024, flak
 
 var services = new ServiceCollection();
 services.AddLogging(logging => logging
-    .SetMinimumLevel(LogLevel.Debug)
-    .AddFilter("Polly", LogLevel.Warning)   // Polly's own lines number attempts from 0: its "Attempt: '0'" is our attempt 1
+    .AddFilter("Polly", LogLevel.Error)     // Polly logs each retry twice more (counting attempts from 0): keep only its errors
     .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
 
 services.AddHttpClient("api", client => client.BaseAddress = server.BaseAddress)

@@ -79,6 +79,28 @@ public sealed class EventingOptions
     public bool CollectTimings { get; set; }
 
     /// <summary>
+    /// Gets or sets the application's own URL redaction: the function that writes a request URI into the lifecycle log lines
+    /// (<see cref="LogLifecycle"/>) and into the call's span (the <c>url.full</c> attribute).
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="null"/>: user info and fragment dropped, every query value replaced by <c>*</c>
+    /// (<c>https://example.com/files?token=*&amp;page=*</c>), query keys kept.
+    /// </value>
+    /// <remarks>
+    /// <para>
+    /// The one redaction of the client: logs and spans show the same text. It is called with the request URI as the call
+    /// sends it (absolute, or relative when the client has no base address) — once when the call starts, and for the log lines
+    /// as they are written (the URI may have changed by then, for example after a redirect) — on the thread that raises the
+    /// event, so it must be fast and thread-safe. Metrics never carry the URI.
+    /// </para>
+    /// <para>
+    /// It never breaks the call: when it throws or returns <see langword="null"/>, the default redaction is used for that URI
+    /// and the exception is neither thrown nor logged.
+    /// </para>
+    /// </remarks>
+    public Func<Uri, string>? RedactUri { get; set; }
+
+    /// <summary>
     /// Gets or sets the throttle that <c>ReportDownloadProgress</c> and <c>ReportUploadProgress</c>
     /// (<see cref="HttpCallProgressExtensions"/>) use for the calls of this client when none is passed.
     /// </summary>
@@ -163,6 +185,7 @@ public sealed class EventingOptions
         target.ListenerExceptionHandler = ListenerExceptionHandler;
         target.LogLifecycle = LogLifecycle;
         target.CollectTimings = CollectTimings;
+        target.RedactUri = RedactUri;
         target.ProgressThrottle = ProgressThrottle;
         target._responseBody = _responseBody.Clone();
         target._timeProvider = _timeProvider;

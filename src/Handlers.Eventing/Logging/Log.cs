@@ -3,16 +3,25 @@ using Microsoft.Extensions.Logging;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// The log messages of <see cref="EventingOptions.LogLifecycle"/> (1 to 7) and of the resilience listener (8): stable event
-/// ids and names, structured fields.
+/// The log messages of <see cref="EventingOptions.LogLifecycle"/> (1 to 7, 9 and 10) and of the resilience listener (8):
+/// stable event ids and names, structured fields. New messages take new ids; ids are never renumbered.
 /// </summary>
 /// <remarks>
-/// URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds. The end of a call carries
-/// the returned attempt's phase timings in <c>{Timings}</c> (<c>" (queued 0.1ms, dns -, ...)"</c>) when
-/// <see cref="EventingOptions.CollectTimings"/> is on, and an empty string otherwise.
+/// URIs are logged as <see cref="EventingOptions.RedactUri"/> writes them (by default with their query values redacted,
+/// <c>?a=*&amp;b=*</c>); times are in milliseconds, the hedging delay in seconds. The end of a call carries the returned
+/// attempt's phase timings in <c>{Timings}</c> (<c>queued 0.1ms, dns -, ...</c>) only when
+/// <see cref="EventingOptions.CollectTimings"/> is on: without them the message has no <c>{Timings}</c> field at all.
 /// </remarks>
 internal static partial class Log
 {
+    // The end of a call: "duration" is the call's time, from its start to the end of the body, retries and back-offs included
+    // (HttpCallResponse.Duration). The returned attempt's phases follow in parentheses; their "total" is that attempt's alone.
+    private const string EndMessage =
+        "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
+        "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, duration {DurationMs:0.0}ms";
+
+    private const string TimingsSuffix = " (attempt phases: {Timings})";
+
     [LoggerMessage(EventId = 1, EventName = "CallStarting", Level = LogLevel.Debug,
         Message = "Sending HTTP call {Method} {Uri}")]
     public static partial void CallStarting(ILogger logger, string method, string uri);
@@ -30,19 +39,29 @@ internal static partial class Log
     public static partial void Retrying(
         ILogger logger, string method, string uri, int attempt, HttpAttemptKind attemptKind, string reason, double? delayMs, Exception? exception);
 
-    [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
-        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
+    // Events 5 and 6 each have two messages, with and without the phase timings (EventingOptions.CollectTimings): one event,
+    // one id, and no empty field when the timings were not collected.
+#pragma warning disable SYSLIB1006, SYSLIB1025 // Several logging methods use the same event id and name: on purpose, see above.
+    [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information, Message = EndMessage)]
     public static partial void CallSucceeded(
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
+        double? timeToHeadersMs, double? durationMs);
+
+    [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information, Message = EndMessage + TimingsSuffix)]
+    public static partial void CallSucceededWithTimings(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
         double? timeToHeadersMs, double? durationMs, string timings);
 
-    [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning,
-        Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
+    [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning, Message = EndMessage)]
     public static partial void CallFailed(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
+        double? timeToHeadersMs, double? durationMs, Exception? exception);
+
+    [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning, Message = EndMessage + TimingsSuffix)]
+    public static partial void CallFailedWithTimings(
+        ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
         double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
+#pragma warning restore SYSLIB1006, SYSLIB1025
 
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,
         Message = "A listener of {ListenerEvent} for {Method} {Uri} threw; the exception was reported, not thrown")]
@@ -53,4 +72,12 @@ internal static partial class Log
             "request in its resilience context or its outcome, so no call raises retry at the decision; a call that makes that " +
             "attempt raises it when the attempt starts, without a delay")]
     public static partial void RetryWithoutRequest(ILogger logger, int attempt, string? pipeline, string? strategy);
+
+    [LoggerMessage(EventId = 9, EventName = "Hedging", Level = LogLevel.Information,
+        Message = "Hedging {Method} {Uri}: attempt {Attempt} started after {DelaySeconds:0.0} s")]
+    public static partial void Hedging(ILogger logger, string method, string uri, int attempt, double delaySeconds);
+
+    [LoggerMessage(EventId = 10, EventName = "HedgeLost", Level = LogLevel.Debug,
+        Message = "Hedging {Method} {Uri}: attempt {Attempt} lost to attempt {WinningAttempt} and was cancelled")]
+    public static partial void HedgeLost(ILogger logger, string method, string uri, int attempt, int winningAttempt);
 }

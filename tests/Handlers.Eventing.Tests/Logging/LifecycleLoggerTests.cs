@@ -1,6 +1,9 @@
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Handlers.Eventing.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 
 namespace Handlers.Eventing.Tests.Logging;
@@ -255,8 +258,172 @@ public class LifecycleLoggerTests
         using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
 
         var end = Assert.Single(logs.ForCategory(Category + "untimed"));
-        Assert.Equal(string.Empty, end["Timings"]);
+        Assert.False(end.State.ContainsKey("Timings"));   // no empty field: the message without timings has none
         Assert.EndsWith("ms", end.Message, StringComparison.Ordinal);
+        Assert.Matches(@", duration \d+\.\dms$", end.Message);
+    }
+
+    [Fact]
+    public async Task LogLifecycle_WithTimings_TheCallsDurationAndTheAttemptsTotalHaveOneWordEach()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
+        using var provider = Build(logs, "timed", b => b.AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.CollectTimings = true;
+        }));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("timed");
+
+        using var response = await client.GetAsync(server.Url("bytes/100")).WithTimeout();
+
+        var end = Assert.Single(logs.ForCategory(Category + "timed"));
+        Assert.Equal(5, end.EventId.Id);
+        var timings = Assert.IsType<string>(end["Timings"]);
+
+        // "duration" is the call's time, "total" the returned attempt's, inside its phases: each word once, one meaning each.
+        Assert.Matches(@", duration \d+\.\dms \(attempt phases: queued [^()]*, total \d+\.\dms, connection \d+ \(new\), HTTP/1\.1\)$", end.Message);
+        Assert.Single(Regex.Matches(end.Message, @"\btotal\b"));
+        Assert.Single(Regex.Matches(end.Message, @"\bduration\b"));
+        Assert.EndsWith($"(attempt phases: {timings})", end.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("hedge", 2, 1)]
+    [InlineData("primary", 1, 2)]
+    public async Task LogLifecycle_Hedged_LogsTheHedgeWithTheHedgingDelayAndTheLosingAttemptAtDebug(string winner, int winning, int losing)
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider();
+        var key = LoopbackServer.NewKey();
+        using var provider = Build(logs, "hedged", b => b
+            .AddStandardHedgingHandler()
+            .Configure(o =>
+            {
+                o.Hedging.Delay = TimeSpan.FromMilliseconds(300);
+                o.Hedging.MaxHedgedAttempts = 1;
+            })
+            .Services.AddHttpClient("hedged")
+            .AddHttpMessageHandler(static () => new AttemptRoleHandler())
+            .AddEventing(o => o.LogLifecycle = true));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("hedged");
+
+        using var response = await client.GetAsync(server.Url($"resilience/hedge/{key}?winner={winner}&n=10&token=secret")).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var records = logs.ForCategory(Category + "hedged");
+        Assert.Equal(["CallStarting", "Hedging", "HeadersReceived", "HedgeLost", "CallSucceeded"], records.Select(r => r.EventId.Name));
+        var uri = $"{server.BaseAddress}resilience/hedge/{key}?winner=*&n=*&token=*";
+        Assert.All(records, r => Assert.Equal(uri, r["Uri"]));
+
+        // The hedge: its own event id and level, and the hedging delay Polly waited (not the 0 a retry's back-off would show).
+        var hedge = records[1];
+        Assert.Equal(9, hedge.EventId.Id);
+        Assert.Equal(LogLevel.Information, hedge.Level);
+        Assert.Equal(2, hedge["Attempt"]);
+        var delay = Assert.IsType<double>(hedge["DelaySeconds"]);
+        Assert.InRange(delay, 0.25, TestTimeouts.Default.TotalSeconds);   // Polly's 300 ms timer may fire a few ms early
+        Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"Hedging GET {uri}: attempt 2 started after {delay:0.0} s"), hedge.Message);
+        Assert.DoesNotContain(records, r => r.EventId.Name == "Retrying");
+
+        // The loser: one Debug line, naming the winner.
+        var lost = records[3];
+        Assert.Equal(10, lost.EventId.Id);
+        Assert.Equal(LogLevel.Debug, lost.Level);
+        Assert.Equal(losing, lost["Attempt"]);
+        Assert.Equal(winning, lost["WinningAttempt"]);
+        Assert.Equal($"Hedging GET {uri}: attempt {losing} lost to attempt {winning} and was cancelled", lost.Message);
+        Assert.Equal(winning, records[2]["Attempt"]);
+        Assert.Equal(winning, records[4]["Attempt"]);
+        Assert.Equal(1, records[4]["RetryCount"]);
+    }
+
+    [Fact]
+    public async Task LogLifecycle_RetriedWithoutHedging_LogsNoHedgeLines()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider();
+        using var provider = Build(logs, "plain", b => b.AddTestRetry().AddEventing(o => o.LogLifecycle = true));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("plain");
+
+        using var response = await client.GetAsync(server.Url($"resilience/steps/{LoopbackServer.NewKey()}?s=503,200")).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var names = logs.ForCategory(Category + "plain").Select(r => r.EventId.Name).ToList();
+        Assert.DoesNotContain("Hedging", names);
+        Assert.DoesNotContain("HedgeLost", names);
+    }
+
+    [Fact]
+    public async Task LogLifecycle_RedactUri_EveryLineUsesTheApplicationsRedaction()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider();
+        var redacted = new List<Uri>();
+        using var provider = Build(logs, "redacted", b => b.AddTestRetry().AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.RedactUri = uri =>
+            {
+                lock (redacted)
+                {
+                    redacted.Add(uri);
+                }
+
+                return uri.GetLeftPart(UriPartial.Path) + "?[redacted]";
+            };
+        }));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("redacted");
+        var key = LoopbackServer.NewKey();
+
+        using var response = await client.GetAsync(server.Url($"resilience/steps/{key}?s=503,200&n=5")).WithTimeout();
+
+        var records = logs.ForCategory(Category + "redacted");
+        Assert.Equal(["CallStarting", "HeadersReceived", "Retrying", "HeadersReceived", "CallSucceeded"], records.Select(r => r.EventId.Name));
+        Assert.All(records, r => Assert.Equal($"{server.BaseAddress}resilience/steps/{key}?[redacted]", r["Uri"]));
+        Assert.All(records, r => Assert.DoesNotContain("s=", r.Message, StringComparison.Ordinal));
+
+        // Called with the request URI, once per call while the URI does not change (not once per line).
+        Assert.Equal(server.Url($"resilience/steps/{key}?s=503,200&n=5"), Assert.Single(redacted));
+    }
+
+    [Fact]
+    public async Task LogLifecycle_RedactUriThrows_FallsBackToTheDefaultRedactionAndTheCallSucceeds()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider();
+        using var provider = Build(logs, "broken", b => b.AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.RedactUri = _ => throw new InvalidOperationException("redactor bug");
+        }));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("broken");
+
+        using var response = await client.GetAsync(server.Url("bytes/10?token=secret")).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(10, (await response.Content.ReadAsByteArrayAsync()).Length);
+        var records = logs.ForCategory(Category + "broken");
+        Assert.Equal(["CallStarting", "HeadersReceived", "CallSucceeded"], records.Select(r => r.EventId.Name));
+        Assert.All(records, r => Assert.Equal($"{server.BaseAddress}bytes/10?token=*", r["Uri"]));
+        Assert.DoesNotContain(logs.Records, r => r.Exception is InvalidOperationException || r.Message.Contains("secret", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task LogLifecycle_RedactUriReturnsNull_FallsBackToTheDefaultRedaction()
+    {
+        var server = await LoopbackServer.Shared;
+        var logs = new CapturingLoggerProvider { MinimumLevel = LogLevel.Information };
+        using var provider = Build(logs, "null", b => b.AddEventing(o =>
+        {
+            o.LogLifecycle = true;
+            o.RedactUri = _ => null!;
+        }));
+        using var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("null");
+
+        using var response = await client.GetAsync(server.Url("bytes/10?token=secret")).WithTimeout();
+
+        Assert.Equal($"{server.BaseAddress}bytes/10?token=*", Assert.Single(logs.ForCategory(Category + "null"))["Uri"]);
     }
 
     private static ServiceProvider Build(CapturingLoggerProvider logs, string name, Action<IHttpClientBuilder> configure)
@@ -265,5 +432,20 @@ public class LifecycleLoggerTests
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         configure(services.AddHttpClient(name));
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>
+    /// Tells the hedge endpoint which request is the primary (the caller's own) and which the hedge (the clone made per hedged
+    /// attempt), whatever order they reach it in on a loaded machine.
+    /// </summary>
+    private sealed class AttemptRoleHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var primary = HttpCall.TryGet(request, out var call) && ReferenceEquals(call.Request, request);
+            request.Headers.Remove("X-Attempt-Role");
+            request.Headers.TryAddWithoutValidation("X-Attempt-Role", primary ? "primary" : "hedge");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

@@ -51,11 +51,14 @@ internal static class ReadmeSnippets
     public static void LifecycleLogging(IServiceCollection services)
     {
         // README: Lifecycle logging
-        services.AddLogging(logging => logging.AddConsole());
+        services.AddLogging(logging => logging.AddConsole()
+            .AddFilter("Polly", LogLevel.Error));              // Polly's own lines: only its errors (a circuit that opens)
         services.AddHttpClient("files")
-            .AddEventing(options => options.LogLifecycle = true);
+            .RemoveAllLoggers()                                 // the factory's own per-request lines
+            .AddEventing(options => options.LogLifecycle = true)
+            .AddStandardResilienceHandler();
         // info: Handlers.Eventing.HttpCall.files[5] HTTP call GET https://example.com/big.iso?token=* ended in Success:
-        //       status 200, attempt 1, retries 0, sent 0 B, received 734003200 B, headers after 41.2ms, total 1523.4ms
+        //       status 200, attempt 1, retries 0, sent 0 B, received 734003200 B, headers after 41.2ms, duration 1523.4ms
     }
 
     public static async Task AwsStyleAsync()

@@ -23,6 +23,7 @@ public sealed class BadInputTests
         ["HttpCallAbandonedException..ctor(String, Exception)"] = "exception constructors accept a null message / inner exception, like every BCL exception",
         ["HttpBodyIdleTimeoutException..ctor(TimeSpan, Int64, Exception)"] = "exception constructors accept a null inner exception, like every BCL exception",
         ["EventingOptions.set_ListenerExceptionHandler(Action`3)"] = "null is the documented default: no handler",
+        ["EventingOptions.set_RedactUri(Func`2)"] = "null is the documented default: the library's own redaction",
         ["EventingOptions.set_ProgressThrottle(ProgressThrottle)"] = "null is the documented default: ProgressThrottle.Default",
         ["ListenerChange..ctor(EventKey, Delegate)"] = "event payload record built by the library; like any record it stores what it is given",
         ["HttpDataEvent..ctor(ReadOnlyMemory`1, HttpCall, Int32)"] = "event payload record built by the library; like any record it stores what it is given",

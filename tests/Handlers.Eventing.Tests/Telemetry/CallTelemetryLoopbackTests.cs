@@ -59,6 +59,75 @@ public sealed class CallTelemetryLoopbackTests
         Assert.Equal("http", duration.Tags["url.scheme"]);
     }
 
+    [Theory]
+    [InlineData(false, "1.1")]
+    [InlineData(true, "2")]
+    public async Task Call_Http1OrHttp2_MetricsCarryTheProtocolVersionAsTheRuntimesDuration(bool http2, string expected)
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(activities: false, runtime: true);
+        using var client = LoopbackVersions.EventingClient(http2);
+
+        using (var response = await client.GetAsync(server.Url(http2, "bytes/1000")).WithTimeout())
+        {
+            Assert.Equal(1000, (await response.Content.ReadAsByteArrayAsync()).Length);
+        }
+
+        var runtime = Assert.Single(capture.Of(TelemetryCapture.RuntimeSourceName, "http.client.request.duration"));
+        Assert.Equal(expected, runtime.Tags["network.protocol.version"]);
+        foreach (var instrument in new[] { "handlers.eventing.call.duration", "http.client.response.body.size", "http.client.request.body.size" })
+        {
+            var measurement = Assert.Single(capture.Of(instrument));
+            Assert.Equal(expected, measurement.Tags["network.protocol.version"]);
+        }
+    }
+
+    [Fact]
+    public async Task Call_NoResponse_MetricsHaveNoProtocolVersion()
+    {
+        using var capture = new TelemetryCapture(activities: false);
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(LoopbackServer.RefusedAddress()).WithTimeout());
+
+        Assert.False(Assert.Single(capture.Of("handlers.eventing.call.duration")).Tags.ContainsKey("network.protocol.version"));
+    }
+
+    [Fact]
+    public async Task Call_RedactUri_UrlFullIsTheApplicationsRedaction()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(metrics: false);
+        var options = new EventingOptions { RedactUri = static uri => uri.GetLeftPart(UriPartial.Path) + "?[redacted]" };
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), options));
+
+        (await client.GetAsync(server.Url("bytes/10?token=secret&page=2")).WithTimeout()).Dispose();
+
+        var call = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(call);
+        Assert.Equal($"{server.BaseAddress}bytes/10?[redacted]", call.GetTagItem("url.full"));
+    }
+
+    [Fact]
+    public async Task Call_RedactUriThrows_UrlFullFallsBackToTheDefaultRedactionAndTheCallSucceeds()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(metrics: false);
+        var calls = 0;
+        var options = new EventingOptions { RedactUri = uri => throw new InvalidOperationException($"redactor bug {++calls}") };
+        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), options));
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/10?token=secret"));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(10, (await response.Content.ReadAsByteArrayAsync()).Length);
+        Assert.True((await HttpCall.For(request).Completion.WithTimeout()).IsSuccess);
+        Assert.Equal(1, calls);
+        var call = Assert.Single(capture.CallActivities);
+        Assert.Equal($"{server.BaseAddress}bytes/10?token=*", call.GetTagItem("url.full"));
+    }
+
     [Fact]
     public async Task Call_EmptyBody_ActivityStopsBeforeSendAsyncReturns()
     {

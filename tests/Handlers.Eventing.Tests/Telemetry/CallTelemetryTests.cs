@@ -38,7 +38,7 @@ public sealed class CallTelemetryTests
         Assert.Equal(ActivityKind.Internal, activity.Kind);
         Assert.Equal(EventingTelemetry.ActivitySourceName, activity.Source.Name);
         Assert.Equal("Handlers.Eventing.HttpCall", activity.OperationName);
-        Assert.Equal("GET", activity.DisplayName);
+        Assert.Equal("GET call", activity.DisplayName);
         Assert.Equal("GET", activity.GetTagItem("http.request.method"));
         Assert.Equal("api.example.test", activity.GetTagItem("server.address"));
         Assert.Equal(8080, activity.GetTagItem("server.port"));
@@ -59,7 +59,7 @@ public sealed class CallTelemetryTests
         var activity = observer.Activity!;
         Assert.Equal("_OTHER", activity.GetTagItem("http.request.method"));
         Assert.Equal("PURGE", activity.GetTagItem("http.request.method_original"));
-        Assert.Equal("HTTP", activity.DisplayName);
+        Assert.Equal("HTTP call", activity.DisplayName);
         activity.Stop();
     }
 
@@ -307,6 +307,7 @@ public sealed class CallTelemetryTests
             ["server.port"] = 8080,
             ["url.scheme"] = "http",
             ["http.response.status_code"] = 404,
+            ["network.protocol.version"] = "1.1",
             ["error.type"] = "404",
         };
         Assert.All([duration, requestSize, responseSize], m => Assert.Equal(expected, m.Tags));

@@ -43,7 +43,8 @@ public sealed class OpenTelemetrySdkTests
         Assert.Equal(call.TraceId, attempt.TraceId);
         Assert.Equal(call.SpanId, attempt.ParentSpanId);
         Assert.Equal(ActivityKind.Internal, call.Kind);
-        Assert.Equal("GET", call.DisplayName);
+        Assert.Equal("GET call", call.DisplayName);
+        Assert.Equal("GET", attempt.DisplayName);   // the runtime's per-attempt span: the two read apart in a trace list
         Assert.True(call.Duration > attempt.Duration);
         Assert.Equal(65536L, call.GetTagItem("http.response.body.size"));
         Assert.Equal(200, call.GetTagItem("http.response.status_code"));
@@ -73,6 +74,7 @@ public sealed class OpenTelemetrySdkTests
         Assert.Equal("127.0.0.1", tags["server.address"]);
         Assert.Equal(server.BaseAddress.Port, tags["server.port"]);
         Assert.Equal("http", tags["url.scheme"]);
+        Assert.Equal("1.1", tags["network.protocol.version"]);
         var duration = Assert.Single(byName["handlers.eventing.call.duration"].MetricPoints);
         Assert.Equal(1, duration.GetHistogramCount());
         Assert.True(duration.GetHistogramSum() >= attempt.Duration.TotalSeconds);

@@ -216,8 +216,8 @@ public sealed class HttpTimingsTests
         var end = Assert.Single(logs.ForCategory("Handlers.Eventing.HttpCall.timed"));
         Assert.Equal("CallSucceeded", end.EventId.Name);
         var timings = Assert.IsType<string>(end["Timings"]);
-        Assert.StartsWith(" (queued ", timings, StringComparison.Ordinal);
+        Assert.StartsWith("queued ", timings, StringComparison.Ordinal);
         Assert.Contains("total ", timings, StringComparison.Ordinal);
-        Assert.EndsWith(timings, end.Message, StringComparison.Ordinal);
+        Assert.EndsWith($" (attempt phases: {timings})", end.Message, StringComparison.Ordinal);
     }
 }

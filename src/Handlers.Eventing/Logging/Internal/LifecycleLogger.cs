@@ -1,17 +1,16 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// Logs the lifecycle of every call of one client (<see cref="EventingOptions.LogLifecycle"/>). It is one of the library's
-/// own observers, not a listener: a call's <c>Listeners</c> and <c>RemoveAllListeners</c> neither show nor remove it.
+/// Logs the lifecycle of every call of one client (<see cref="EventingOptions.LogLifecycle"/>): made once per client, it gives
+/// each call whose levels are on a <see cref="CallLifecycleLog"/>. That observer is one of the library's own, not a listener: a
+/// call's <c>Listeners</c> and <c>RemoveAllListeners</c> neither show nor remove it.
 /// </summary>
 /// <remarks>
-/// One instance serves every call of the client. It observes a call only when one of its levels is enabled when the call
-/// starts; otherwise nothing is attached or allocated.
+/// The levels are checked when the call starts: when Debug and Warning are both off, nothing is attached or allocated.
 /// </remarks>
-internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
+internal sealed class LifecycleLogger : ICallObserverFactory
 {
     private const string CategoryPrefix = "Handlers.Eventing.HttpCall";
 
@@ -28,83 +27,11 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
         var logger = _logger;
         if (logger.IsEnabled(LogLevel.Debug))
         {
-            Log.CallStarting(logger, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri));
-            return this;
+            var log = new CallLifecycleLog(logger, call);
+            Log.CallStarting(logger, call.Request.Method.Method, log.Uri());
+            return log;
         }
 
-        return logger.IsEnabled(LogLevel.Warning) ? this : null;
+        return logger.IsEnabled(LogLevel.Warning) ? new CallLifecycleLog(logger, call) : null;
     }
-
-    public override void OnHeaders(HttpHeadersEvent headers)
-    {
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            var call = headers.Call;
-            Log.HeadersReceived(
-                _logger, (int)headers.StatusCode, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), headers.Attempt,
-                call.Response.TimeToHeaders?.TotalMilliseconds);
-        }
-    }
-
-    public override void OnAttemptFailed(HttpErrorEvent error)
-    {
-        if (_logger.IsEnabled(LogLevel.Debug))
-        {
-            var request = error.Call.Request;
-            Log.AttemptFailed(_logger, error.Attempt, request.Method.Method, UriRedactor.Redact(request.RequestUri), error.Exception);
-        }
-    }
-
-    public override void OnRetry(HttpRetryEvent retry)
-    {
-        if (!_logger.IsEnabled(LogLevel.Warning))
-        {
-            return;
-        }
-
-        var reason = retry.Kind == HttpAttemptKind.Hedge ? "hedging the running attempts"
-            : retry.PreviousStatusCode is { } status ? string.Create(CultureInfo.InvariantCulture, $"status {(int)status}")
-            : retry.PreviousError is { } error ? error.GetType().Name + ": " + error.Message
-            : "the retry strategy's decision";
-        var request = retry.Call.Request;
-        Log.Retrying(
-            _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), retry.Attempt, retry.Kind, reason,
-            retry.Delay?.TotalMilliseconds, retry.PreviousError);
-    }
-
-    public override void OnCallEnded(HttpCallResponse response)
-    {
-        var request = response.Call.Request;
-        var statusCode = response.StatusCode is { } status ? (int)status : (int?)null;
-        if (response.Error is null)
-        {
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                Log.CallSucceeded(
-                    _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt, response.RetryCount,
-                    response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
-                    Timings(response));
-            }
-        }
-        else if (_logger.IsEnabled(LogLevel.Warning))
-        {
-            var outcome = response.Error switch
-            {
-                HttpBodyIdleTimeoutException stall => string.Create(
-                    CultureInfo.InvariantCulture, $"Stalled (no byte for {stall.IdleTimeout.TotalMilliseconds:0.0}ms after {stall.BytesReceived} B)"),
-                OperationCanceledException => "Canceled",
-                _ => "Error",
-            };
-            Log.CallFailed(
-                _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempt, response.RetryCount,
-                response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
-                Timings(response), response.Error);
-        }
-    }
-
-    public override void OnListenerException(HttpCall call, EventKey eventKey, Exception exception) =>
-        Log.ListenerException(_logger, eventKey.Name, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), exception);
-
-    /// <summary>Returns the returned attempt's timings as the end of the line, or an empty string when they are not collected.</summary>
-    private static string Timings(HttpCallResponse response) => response.Timings is { } timings ? " (" + timings + ")" : string.Empty;
 }

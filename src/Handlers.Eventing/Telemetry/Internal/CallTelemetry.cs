@@ -74,7 +74,7 @@ internal sealed class CallTelemetry : CallObserver
                     new(TelemetryNames.RequestMethod, method),
                     new(TelemetryNames.ServerAddress, serverAddress),
                     new(TelemetryNames.ServerPort, serverPort),
-                    new(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri)),
+                    new(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri, call.Options.RedactUri)),
                 ];
             activity = source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal, parentContext: default, tags);
         }
@@ -86,7 +86,7 @@ internal sealed class CallTelemetry : CallObserver
 
         if (activity is { IsAllDataRequested: true })
         {
-            activity.DisplayName = knownMethod ? method : "HTTP";
+            activity.DisplayName = TelemetryValues.SpanName(method);
             if (!knownMethod)
             {
                 activity.SetTag(TelemetryNames.RequestMethodOriginal, request.Method.Method);
@@ -179,7 +179,7 @@ internal sealed class CallTelemetry : CallObserver
 
                 if (response.HttpResponse?.Version is { } version)
                 {
-                    activity.SetTag(TelemetryNames.ProtocolVersion, ProtocolVersion(version));
+                    activity.SetTag(TelemetryNames.ProtocolVersion, TelemetryValues.ProtocolVersion(version));
                 }
 
                 if (response.Timings is { } timings)
@@ -250,15 +250,6 @@ internal sealed class CallTelemetry : CallObserver
         }
     }
 
-    private static string ProtocolVersion(Version version) => (version.Major, version.Minor) switch
-    {
-        (1, 0) => "1.0",
-        (1, 1) => "1.1",
-        (2, 0) => "2",
-        (3, 0) => "3",
-        _ => version.ToString(),
-    };
-
     private void Record(HttpCallResponse response, string? errorType, long? requestBodySize)
     {
         var tags = new TagList
@@ -275,6 +266,12 @@ internal sealed class CallTelemetry : CallObserver
         if (response.StatusCode is { } status)
         {
             tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+        }
+
+        if (response.HttpResponse?.Version is { } version)
+        {
+            // As the runtime's http.client.request.duration: the protocol of the response the call returned.
+            tags.Add(TelemetryNames.ProtocolVersion, TelemetryValues.ProtocolVersion(version));
         }
 
         if (errorType is not null)

@@ -38,6 +38,9 @@ internal static class TelemetryNames
     public const string ResponseBodySizeInstrument = "http.client.response.body.size";
     public const string CallDurationInstrument = "handlers.eventing.call.duration";
 
-    /// <summary>The activity's operation name; its display name is the method, as the conventions name HTTP spans.</summary>
+    /// <summary>
+    /// The activity's operation name; its display name, the span's name in OpenTelemetry, is <c>{method} call</c>
+    /// (<see cref="TelemetryValues.SpanName"/>), so that it reads apart from the runtime's per-attempt <c>{method}</c> spans.
+    /// </summary>
     public const string ActivityName = "Handlers.Eventing.HttpCall";
 }

@@ -39,6 +39,39 @@ internal static class TelemetryValues
     }
 
     /// <summary>
+    /// Returns the name of the call's span: <c>{method} call</c> (<c>GET call</c>), so that a trace list tells the call from the
+    /// runtime's per-attempt span (<c>GET</c>); <c>HTTP call</c> for a method the conventions do not know. Constant strings: no
+    /// allocation per call.
+    /// </summary>
+    /// <param name="method">A value <see cref="Method"/> returned.</param>
+    public static string SpanName(string method) => method switch
+    {
+        "GET" => "GET call",
+        "PUT" => "PUT call",
+        "POST" => "POST call",
+        "HEAD" => "HEAD call",
+        "PATCH" => "PATCH call",
+        "TRACE" => "TRACE call",
+        "DELETE" => "DELETE call",
+        "OPTIONS" => "OPTIONS call",
+        "CONNECT" => "CONNECT call",
+        _ => "HTTP call",
+    };
+
+    /// <summary>
+    /// Returns the <c>network.protocol.version</c> of <paramref name="version"/> as the runtime's own metrics write it
+    /// (<c>1.1</c>, <c>2</c>, <c>3</c>); constant strings for the versions HTTP has.
+    /// </summary>
+    public static string ProtocolVersion(Version version) => (version.Major, version.Minor) switch
+    {
+        (1, 0) => "1.0",
+        (1, 1) => "1.1",
+        (2, 0) => "2",
+        (3, 0) => "3",
+        _ => version.ToString(),
+    };
+
+    /// <summary>
     /// Returns the <c>error.type</c> of a call that ended with <paramref name="error"/>, or <see langword="null"/> on success.
     /// </summary>
     /// <remarks>
