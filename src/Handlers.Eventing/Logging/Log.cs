@@ -9,7 +9,10 @@ namespace Handlers.Eventing.Internal;
 /// <remarks>
 /// URIs are logged with their query values redacted (<c>?a=*&amp;b=*</c>); times are in milliseconds. The end of a call carries
 /// the returned attempt's phase timings in <c>{Timings}</c> (<c>" (queued 0.1ms, dns -, ...)"</c>) when
-/// <see cref="EventingOptions.CollectTimings"/> is on, and an empty string otherwise.
+/// <see cref="EventingOptions.CollectTimings"/> is on, and an empty string otherwise. <c>{BytesReceived}</c> counts the
+/// returned attempt's body as it came off the network (the encoded bytes when the library decoded it), and <c>{Decoded}</c>
+/// says what the caller got when that differs: <c>" (4800000 B decoded)"</c>, <c>" (decoded by the primary handler)"</c>, or
+/// an empty string.
 /// </remarks>
 internal static partial class Log
 {
@@ -32,17 +35,17 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information,
         Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
+            "received {BytesReceived} B{Decoded}, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallSucceeded(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, string timings);
+        string decoded, double? timeToHeadersMs, double? durationMs, string timings);
 
     [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning,
         Message = "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
-            "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
+            "received {BytesReceived} B{Decoded}, headers after {TimeToHeadersMs:0.0}ms, total {DurationMs:0.0}ms{Timings}")]
     public static partial void CallFailed(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
+        string decoded, double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
 
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,
         Message = "A listener of {ListenerEvent} for {Method} {Uri} threw; the exception was reported, not thrown")]

@@ -54,7 +54,7 @@ public sealed class CallTelemetryLoopbackTests
         Assert.True(runtimeDuration.Timestamp < released && released < duration.Timestamp);
         Assert.True(duration.Value > runtimeDuration.Value, $"call {duration.Value} s <= runtime {runtimeDuration.Value} s");
         Assert.Equal((double)BodyLength, Assert.Single(capture.Of("http.client.response.body.size")).Value);
-        Assert.Equal(0d, Assert.Single(capture.Of("http.client.request.body.size")).Value);
+        Assert.Empty(capture.Of("http.client.request.body.size")); // a GET without content
         Assert.Equal(200, duration.Tags["http.response.status_code"]);
         Assert.Equal("http", duration.Tags["url.scheme"]);
     }

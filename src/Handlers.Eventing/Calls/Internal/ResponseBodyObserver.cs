@@ -42,6 +42,11 @@ internal sealed partial class ResponseBodyObserver
         _attempt = attempt;
         _inner = inner;
         Total = total;
+        if (attempt is not null)
+        {
+            _decoder = inner as DecodingContent;
+            _decodedBelow = _decoder is null && DecodingContent.IsDecodedBelow(inner);
+        }
     }
 
     public HttpCall Call => _call;
@@ -244,7 +249,7 @@ internal sealed partial class ResponseBodyObserver
         _call.OnBodyBytes(loaded);
 
         // Every read path passes the chunk's own count of bytes, or none when no listener wants them.
-        if (_attempt is not null && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, _attempt.Number), chunk) is { } failure)
+        if (_attempt is not null && _call.RaiseBodyChunk(ProgressAt(loaded, _attempt.Number), chunk) is { } failure)
         {
             return FailByListener(failure);
         }
@@ -277,7 +282,7 @@ internal sealed partial class ResponseBodyObserver
         if (_attempt is not null)
         {
             _attempt.EndTimings();
-            failure = _call.RaiseBodyDone(_attempt.Number, _loaded == 0 ? new HttpProgress(0, Total, _attempt.Number) : null);
+            failure = _call.RaiseBodyDone(_attempt.Number, FinalProgress(_attempt.Number));
         }
 
         var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);

@@ -82,7 +82,7 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             {
                 Log.CallSucceeded(
                     _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), "Success", statusCode, response.Attempt, response.RetryCount,
-                    response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                    response.BytesSent, Received(response), Decoded(response), response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                     Timings(response));
             }
         }
@@ -91,13 +91,31 @@ internal sealed class LifecycleLogger : CallObserver, ICallObserverFactory
             var outcome = response.Error is OperationCanceledException ? "Canceled" : "Error";
             Log.CallFailed(
                 _logger, request.Method.Method, UriRedactor.Redact(request.RequestUri), outcome, statusCode, response.Attempt, response.RetryCount,
-                response.BytesSent, response.BytesReceived, response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
+                response.BytesSent, Received(response), Decoded(response), response.TimeToHeaders?.TotalMilliseconds, response.Duration?.TotalMilliseconds,
                 Timings(response), response.Error);
+        }
+    }
+
+    /// <summary>Says, at Debug level, that the primary handler decodes bodies before the library can (once per client).</summary>
+    public void ReportDoubleDecoding(System.Net.DecompressionMethods library, System.Net.DecompressionMethods primary)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.DecodedBelow(_logger, library, primary);
         }
     }
 
     public override void OnListenerException(HttpCall call, EventKey eventKey, Exception exception) =>
         Log.ListenerException(_logger, eventKey.Name, call.Request.Method.Method, UriRedactor.Redact(call.Request.RequestUri), exception);
+
+    /// <summary>Returns the bytes of the returned attempt's body on the wire: the encoded ones when the library decoded it.</summary>
+    private static long Received(HttpCallResponse response) => response.EncodedBytesReceived ?? response.BytesReceived;
+
+    /// <summary>Returns what the caller got when it differs from <see cref="Received"/>, or an empty string.</summary>
+    private static string Decoded(HttpCallResponse response) =>
+        response.EncodedBytesReceived is not null
+            ? string.Create(CultureInfo.InvariantCulture, $" ({response.BytesReceived} B decoded)")
+            : response.DecodedByPrimaryHandler ? " (decoded by the primary handler)" : string.Empty;
 
     /// <summary>Returns the returned attempt's timings as the end of the line, or an empty string when they are not collected.</summary>
     private static string Timings(HttpCallResponse response) => response.Timings is { } timings ? " (" + timings + ")" : string.Empty;
