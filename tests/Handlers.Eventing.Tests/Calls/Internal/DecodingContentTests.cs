@@ -122,6 +122,22 @@ public class DecodingContentTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => decoding.CopyToAsync(Stream.Null));
     }
 
+    internal static byte[] Encode(string coding, byte[] body)
+    {
+        using var encoded = new MemoryStream();
+        using (Stream encoder = coding switch
+        {
+            "gzip" => new GZipStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+            "deflate" => new ZLibStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+            _ => new BrotliStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+        })
+        {
+            encoder.Write(body);
+        }
+
+        return encoded.ToArray();
+    }
+
     internal static byte[] Gzip(byte[] body)
     {
         using var encoded = new MemoryStream();
