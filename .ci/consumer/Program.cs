@@ -64,11 +64,14 @@ await using (var provider = services.BuildServiceProvider())
 
 static async Task ProgressBarAsync()
 {
-    using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
+    // The library decodes gzip, deflate and br itself (leave SocketsHttpHandler's own AutomaticDecompression off),
+    // so a compressed download still has a total on the wire and Fraction stays a true percentage.
+    var options = new EventingOptions { ResponseBody = { AutomaticDecompression = System.Net.DecompressionMethods.All } };
+    using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler(), options));
 
     using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/big.iso");
     HttpCall.For(request).ReportDownloadProgress(p => Console.Write(
-        $"\r{p.Fraction:P0} of {p.Total / 1048576.0:0.0} MiB, {p.BytesPerSecond / 1048576.0:0.0} MiB/s"));
+        $"\r{p.Fraction:P0} of {(p.Total ?? p.WireTotal) / 1048576.0:0.0} MiB, {p.BytesPerSecond / 1048576.0:0.0} MiB/s"));
 
     using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     await using var file = File.Create("big.iso");

@@ -51,6 +51,7 @@ public sealed partial class HttpCall
             Fault.Rethrow(failure);
         }
 
+        attempt.AcceptDecodedCodings();
         attempt.ObserveRequestContent();
         return attempt;
     }
@@ -142,6 +143,21 @@ public sealed partial class HttpCall
 
     /// <summary>Records the bytes of the body delivered so far, as the caller received them.</summary>
     internal void OnBodyBytes(long loaded) => Response.BytesReceived = loaded;
+
+    /// <summary>
+    /// Records the bytes of an attempt's body when it closed — the wire bytes of the response it returned (or will), for the
+    /// lifecycle line — and reports the attempt's end to the observers (per-attempt body sizes).
+    /// </summary>
+    private void OnAttemptBodyClosed(CallAttempt attempt, ResponseBodyObserver body, Exception? error)
+    {
+        if (attempt.Number == Response.Attempt)
+        {
+            Response.SetWire(body.Decodes ? body.WireBytes : null, body.DecodedBelow);
+        }
+
+        NotifyAttemptEnded(
+            HttpEvents.HttpDone, new AttemptEnd(attempt.Number, attempt.StatusCode, attempt.RequestBodyBytes, body.WireBytes, error, attempt.ResponseVersion));
+    }
 
     /// <summary>Records that an attempt's send failed.</summary>
     internal void OnAttemptFailed(long bytesSent, Exception exception)

@@ -63,14 +63,17 @@ public sealed partial class HttpCall
         }
     }
 
-    /// <summary>Raises the end of an attempt's body: the progress of an empty body (0 of 0) when given, then <see cref="HttpEvents.HttpDone"/>.</summary>
-    internal Exception? RaiseBodyDone(int attempt, HttpProgress? emptyProgress)
+    /// <summary>
+    /// Raises the end of an attempt's body: a final progress event without data when given (0 of 0 for an empty body; the
+    /// final wire counts of a decoded body whose decoder read a trailer after the last chunk), then <see cref="HttpEvents.HttpDone"/>.
+    /// </summary>
+    internal Exception? RaiseBodyDone(int attempt, HttpProgress? finalProgress)
     {
         var locked = _gate.Enter();
         var flow = AttemptTimer.SuspendFlow();
         try
         {
-            if (emptyProgress is { } progress && RaiseToListeners(HttpEvents.HttpDownloadProgress, progress) is { } failure)
+            if (finalProgress is { } progress && RaiseToListeners(HttpEvents.HttpDownloadProgress, progress) is { } failure)
             {
                 return failure;
             }
@@ -81,6 +84,25 @@ public sealed partial class HttpCall
         finally
         {
             AttemptTimer.ResumeFlow(flow);
+            _gate.Exit(locked);
+        }
+    }
+
+    /// <summary>Tells the observers that an attempt ended (<see cref="CallObserver.OnAttemptEnded"/>), one event at a time.</summary>
+    internal void NotifyAttemptEnded(EventKey eventKey, AttemptEnd end)
+    {
+        if (_observers is null)
+        {
+            return;
+        }
+
+        var locked = _gate.Enter();
+        try
+        {
+            Notify(eventKey, end, static (observer, args) => observer.OnAttemptEnded(args));
+        }
+        finally
+        {
             _gate.Exit(locked);
         }
     }

@@ -232,6 +232,11 @@ public sealed partial class HttpCall
             }
         }
 
+        if (body.Attempt is { } attempt)
+        {
+            OnAttemptBodyClosed(attempt, body, end == BodyEnd.Complete ? null : error);
+        }
+
         return returned ? End(ErrorFor(end, error)) : null;
     }
 

@@ -80,6 +80,22 @@ public sealed class HttpCallResponse
     /// <summary>Gets the response body bytes read in the last attempt.</summary>
     public long BytesReceived { get; internal set; }
 
+    /// <summary>
+    /// Gets the encoded bytes of the returned attempt's body when the library decoded it
+    /// (<see cref="ResponseBodyOptions.AutomaticDecompression"/>), or <see langword="null"/>: then <see cref="BytesReceived"/>
+    /// counts the bytes on the wire too, unless <see cref="DecodedByPrimaryHandler"/>.
+    /// </summary>
+    internal long? EncodedBytesReceived { get; private set; }
+
+    /// <summary>Gets a value indicating whether a primary handler decoded the returned attempt's body (its encoded size is unknown).</summary>
+    internal bool DecodedByPrimaryHandler { get; private set; }
+
+    internal void SetWire(long? encodedBytes, bool decodedByPrimaryHandler)
+    {
+        EncodedBytesReceived = encodedBytes;
+        DecodedByPrimaryHandler = decodedByPrimaryHandler;
+    }
+
     /// <summary>Gets the time from the start of the call to the last attempt's response headers, if they arrived.</summary>
     public TimeSpan? TimeToHeaders => _headersTimestamp == 0 ? null : Stopwatch.GetElapsedTime(_startTimestamp, _headersTimestamp);
 

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Handlers.Eventing;
 
 /// <summary>
@@ -7,6 +9,31 @@ namespace Handlers.Eventing;
 public sealed class ResponseBodyOptions
 {
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Gets or sets the content codings the library decodes itself, as <see cref="SocketsHttpHandler.AutomaticDecompression"/>
+    /// would, so that a compressed download keeps its length on the wire (<see cref="HttpProgress.WireTotal"/>) and a progress
+    /// bar a true <see cref="HttpProgress.Fraction"/>.
+    /// </summary>
+    /// <value>The default is <see cref="DecompressionMethods.None"/>: bodies are passed on as the transport gives them.</value>
+    /// <remarks>
+    /// <para>
+    /// The caller gets what a client whose primary handler has the same <c>AutomaticDecompression</c> gets: each enabled coding
+    /// the request's <c>Accept-Encoding</c> lacks is added (<c>gzip</c>, <c>deflate</c>, <c>br</c>, in that order), and a
+    /// response whose last <c>Content-Encoding</c> is an enabled coding (<c>gzip</c>; <c>deflate</c>, zlib-wrapped or raw;
+    /// <c>br</c>) is decoded with the BCL's <see cref="System.IO.Compression.GZipStream"/>,
+    /// <see cref="System.IO.Compression.ZLibStream"/>, <see cref="System.IO.Compression.DeflateStream"/> or
+    /// <see cref="System.IO.Compression.BrotliStream"/>; its content headers lose that coding and <c>Content-Length</c>.
+    /// </para>
+    /// <para>
+    /// Progress then counts decoded bytes in <see cref="HttpProgress.Loaded"/> (with <see cref="HttpProgress.Total"/> null)
+    /// and the encoded bytes in <see cref="HttpProgress.WireLoaded"/> of <see cref="HttpProgress.WireTotal"/> (the encoded
+    /// Content-Length). Leave the primary handler's own <c>AutomaticDecompression</c> off: a body it decodes reaches the
+    /// library decoded, with <see cref="HttpProgress.WireLoaded"/> and <see cref="HttpProgress.WireTotal"/> null (lifecycle
+    /// logging says so once per client at Debug level).
+    /// </para>
+    /// </remarks>
+    public DecompressionMethods AutomaticDecompression { get; set; }
 
     /// <summary>
     /// Gets or sets how long a pending read of a response body may wait without receiving a byte before it fails with

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Handlers.Eventing.Internal;
 
 /// <summary>
-/// The log messages of <see cref="EventingOptions.LogLifecycle"/> (1 to 7, 9 and 10) and of the resilience listener (8):
+/// The log messages of <see cref="EventingOptions.LogLifecycle"/> (1 to 7, 9 to 11) and of the resilience listener (8):
 /// stable event ids and names, structured fields. New messages take new ids; ids are never renumbered.
 /// </summary>
 /// <remarks>
@@ -11,6 +11,9 @@ namespace Handlers.Eventing.Internal;
 /// <c>?a=*&amp;b=*</c>); times are in milliseconds, the hedging delay in seconds. The end of a call carries the returned
 /// attempt's phase timings in <c>{Timings}</c> (<c>queued 0.1ms, dns -, ...</c>) only when
 /// <see cref="EventingOptions.CollectTimings"/> is on: without them the message has no <c>{Timings}</c> field at all.
+/// <c>{BytesReceived}</c> counts the returned attempt's body as it came off the network (the encoded bytes when the library
+/// decoded it), and <c>{Decoded}</c> says what the caller got when that differs: <c>" (4800000 B decoded)"</c>,
+/// <c>" (decoded by the primary handler)"</c>, or an empty string.
 /// </remarks>
 internal static partial class Log
 {
@@ -18,7 +21,7 @@ internal static partial class Log
     // (HttpCallResponse.Duration). The returned attempt's phases follow in parentheses; their "total" is that attempt's alone.
     private const string EndMessage =
         "HTTP call {Method} {Uri} ended in {Outcome}: status {StatusCode}, attempt {Attempt}, retries {RetryCount}, sent {BytesSent} B, " +
-        "received {BytesReceived} B, headers after {TimeToHeadersMs:0.0}ms, duration {DurationMs:0.0}ms";
+        "received {BytesReceived} B{Decoded}, headers after {TimeToHeadersMs:0.0}ms, duration {DurationMs:0.0}ms";
 
     private const string TimingsSuffix = " (attempt phases: {Timings})";
 
@@ -45,22 +48,22 @@ internal static partial class Log
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information, Message = EndMessage)]
     public static partial void CallSucceeded(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs);
+        string decoded, double? timeToHeadersMs, double? durationMs);
 
     [LoggerMessage(EventId = 5, EventName = "CallSucceeded", Level = LogLevel.Information, Message = EndMessage + TimingsSuffix)]
     public static partial void CallSucceededWithTimings(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, string timings);
+        string decoded, double? timeToHeadersMs, double? durationMs, string timings);
 
     [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning, Message = EndMessage)]
     public static partial void CallFailed(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, Exception? exception);
+        string decoded, double? timeToHeadersMs, double? durationMs, Exception? exception);
 
     [LoggerMessage(EventId = 6, EventName = "CallFailed", Level = LogLevel.Warning, Message = EndMessage + TimingsSuffix)]
     public static partial void CallFailedWithTimings(
         ILogger logger, string method, string uri, string outcome, int? statusCode, int attempt, int retryCount, long bytesSent, long bytesReceived,
-        double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
+        string decoded, double? timeToHeadersMs, double? durationMs, string timings, Exception? exception);
 #pragma warning restore SYSLIB1006, SYSLIB1025
 
     [LoggerMessage(EventId = 7, EventName = "ListenerException", Level = LogLevel.Warning,

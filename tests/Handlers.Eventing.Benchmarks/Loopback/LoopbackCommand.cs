@@ -6,7 +6,7 @@ namespace Handlers.Eventing.Benchmarks.Loopback;
 /// The real-socket benchmarks, a plain harness (alternated rounds, medians; BenchmarkDotNet's per-invocation model fits
 /// neither a multi-second download nor 16 calls in flight):
 /// <c>loopback percall [inFlight: 1|16|both] [rounds] [calls]</c>, <c>loopback streaming [MiB] [rounds] [readKiB: 4|80|both]</c>,
-/// <c>loopback logging [rounds] [calls]</c>, <c>loopback timings [inFlight] [rounds] [calls]</c>, <c>loopback telemetry [inFlight] [rounds] [calls]</c>, <c>loopback all</c>; <c>loopback layers [inFlight] [rounds] [calls]</c> is a diagnosis.
+/// <c>loopback logging [rounds] [calls]</c>, <c>loopback decoding [MiB] [rounds] [readKiB]</c>, <c>loopback timings [inFlight] [rounds] [calls]</c>, <c>loopback telemetry [inFlight] [rounds] [calls]</c>, <c>loopback all</c>; <c>loopback layers [inFlight] [rounds] [calls]</c> is a diagnosis.
 /// </summary>
 internal static class LoopbackCommand
 {
@@ -35,6 +35,9 @@ internal static class LoopbackCommand
             case "streaming":
                 await StreamingFamily.RunAsync(server, Int(2, 256), ReadSizes(Arg(4)), Int(3, 11));
                 break;
+            case "decoding":
+                await DecodingFamily.RunAsync(server, Int(2, 64), Int(3, 7), Int(4, 80) * 1024);
+                break;
             case "logging":
                 await LoggingFamily.RunAsync(server, Int(2, 31), Int(3, 1000));
                 break;
@@ -46,7 +49,7 @@ internal static class LoopbackCommand
                 await TimingsFamily.RunAsync(server, [1, 16], 31, 1000); // last: it turns the runtime's HTTP events on
                 break;
             default:
-                Console.Error.WriteLine("Usage: loopback [percall [1|16|both] [rounds] [calls] | streaming [MiB] [rounds] [4|80|both] | logging [rounds] [calls] | timings [1|16|both] [rounds] [calls] | telemetry [1|16|both] [rounds] [calls] | layers [1|16|both] [rounds] [calls] | all]");
+                Console.Error.WriteLine("Usage: loopback [percall [1|16|both] [rounds] [calls] | streaming [MiB] [rounds] [4|80|both] | logging [rounds] [calls] | decoding [MiB] [rounds] [readKiB] | timings [1|16|both] [rounds] [calls] | telemetry [1|16|both] [rounds] [calls] | layers [1|16|both] [rounds] [calls] | all]");
                 return 2;
         }
 

@@ -76,6 +76,60 @@ public class StreamingAllocationTests
         Assert.True(Math.Abs(large - small) < 2048, $"1 MiB body allocated {small} B, 16 MiB body allocated {large} B");
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public void Read_DecodedBodySixteenTimesLarger_AllocatesNoMorePerChunk(string coding)
+    {
+        // ResponseBody.AutomaticDecompression: the wire-counting stream, the BCL decoder and the progress with wire counts
+        // add nothing per chunk. Encoded in memory: the transport's reads complete at once, so only the decoding path counts.
+        var small = Internal.DecodingContentTests.Encode(coding, Infrastructure.LoopbackServer.WireBody(1024 * 1024));
+        var large = Internal.DecodingContentTests.Encode(coding, Infrastructure.LoopbackServer.WireBody(16 * 1024 * 1024));
+        ReadDecodedThroughHandler(small, coding, 1024 * 1024);
+        ReadDecodedThroughHandler(large, coding, 16 * 1024 * 1024);
+
+        var smallAllocated = ReadDecodedThroughHandler(small, coding, 1024 * 1024);
+        var largeAllocated = ReadDecodedThroughHandler(large, coding, 16 * 1024 * 1024);
+
+        // 64 vs 1024 chunks of decoded body (and ~32 vs ~500 transport reads): anything per chunk would show as tens of KiB.
+        Assert.True(Math.Abs(largeAllocated - smallAllocated) < 2048, $"1 MiB body allocated {smallAllocated} B, 16 MiB body allocated {largeAllocated} B");
+    }
+
+    private static long ReadDecodedThroughHandler(byte[] encoded, string coding, long length)
+    {
+        var options = new EventingOptions { ResponseBody = { AutomaticDecompression = System.Net.DecompressionMethods.All } };
+        using var client = new HttpClient(new EventingHandler(
+            new InlineHandler(_ =>
+            {
+                var content = new ByteArrayContent(encoded);
+                content.Headers.ContentEncoding.Add(coding);
+                return new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = content };
+            }),
+            options));
+        var buffer = new byte[ReadSize];
+        long loaded = 0, wireLoaded = 0, chunkBytes = 0;
+        Action<HttpProgress> onProgress = p => (loaded, wireLoaded) = (p.Loaded, p.WireLoaded ?? -1);
+        Action<HttpDataEvent> onData = e => chunkBytes += e.Chunk.Length;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/"))
+        {
+            HttpCall.For(request).On(HttpEvents.HttpDownloadProgress, onProgress).On(HttpEvents.HttpData, onData);
+            using var response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+            using var stream = response.Content.ReadAsStream();
+            while (stream.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(length, loaded);
+        Assert.Equal(length, chunkBytes);
+        Assert.Equal(encoded.Length, wireLoaded);
+        return allocated;
+    }
+
     [Fact]
     public async Task AwsSendAsync_LargeBody_MemoryStaysFlat()
     {

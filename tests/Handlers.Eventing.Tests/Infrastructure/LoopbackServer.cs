@@ -230,6 +230,7 @@ public sealed partial class LoopbackServer : IAsyncDisposable
         MapCorrectnessEndpoints(app);
         MapResilienceEndpoints(app);
         MapTelemetryEndpoints(app);
+        MapWireEndpoints(app);
 
         await app.StartAsync();
         var addresses = app.Urls.Select(static a => new Uri(a.EndsWith('/') ? a : a + "/")).ToList();
@@ -243,6 +244,8 @@ public sealed partial class LoopbackServer : IAsyncDisposable
     static partial void MapResilienceEndpoints(WebApplication app);
 
     static partial void MapTelemetryEndpoints(WebApplication app);
+
+    static partial void MapWireEndpoints(WebApplication app);
 
     private void StartTruncatingServer()
     {

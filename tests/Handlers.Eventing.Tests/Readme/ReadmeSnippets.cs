@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Refit;
@@ -13,7 +14,8 @@ internal static class ReadmeSnippets
     public static async Task ProgressBarAsync(IServiceCollection services, IServiceProvider provider, ProgressBarStub bar)
     {
         // README: A progress bar
-        services.AddHttpClient("files").AddEventing();
+        services.AddHttpClient("files")
+            .AddEventing(o => o.ResponseBody.AutomaticDecompression = DecompressionMethods.All);   // the library decodes: the bar keeps its total
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("files");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "https://example.com/big.iso");

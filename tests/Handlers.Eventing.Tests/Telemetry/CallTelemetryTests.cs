@@ -283,7 +283,7 @@ public sealed class CallTelemetryTests
     }
 
     [Fact]
-    public void OnCallEnded_MeterListened_RecordsOneMeasurementPerInstrumentWithTheDocumentedTags()
+    public void OnCallEnded_MeterListened_RecordsTheDurationWithTheDocumentedTagsAndNoBodySize()
     {
         using var capture = new TelemetryCapture(activities: false);
         var call = NewCall(content: new ByteArrayContent(new byte[77]));
@@ -292,40 +292,61 @@ public sealed class CallTelemetryTests
         End(observer, call, HttpStatusCode.NotFound, new HttpRequestException("Response status code does not indicate success: 404 (Not Found).", null, HttpStatusCode.NotFound), received: 9);
 
         var duration = Assert.Single(capture.Of("handlers.eventing.call.duration"));
+        Assert.Equal("s", duration.Unit);
+        Assert.Equal(call.Response.Duration!.Value.TotalSeconds, duration.Value);
+        var expected = ExpectedTags(404, "404");
+        expected["network.protocol.version"] = "1.1";
+        Assert.Equal(expected, duration.Tags);
+        Assert.Empty(capture.Of("http.client.request.body.size"));
+        Assert.Empty(capture.Of("http.client.response.body.size"));
+    }
+
+    [Fact]
+    public void OnAttemptEnded_MeterListened_RecordsBothBodySizesWithTheAttemptsStatus()
+    {
+        using var capture = new TelemetryCapture(activities: false);
+        var call = NewCall(content: new ByteArrayContent(new byte[77]));
+        var observer = CallTelemetry.Factory.Create(call)!;
+
+        observer.OnAttemptEnded(new AttemptEnd(1, HttpStatusCode.NotFound, RequestBodyBytes: 77, ResponseBodyBytes: 9, Error: null));
+
         var requestSize = Assert.Single(capture.Of("http.client.request.body.size"));
         var responseSize = Assert.Single(capture.Of("http.client.response.body.size"));
-        Assert.Equal("s", duration.Unit);
         Assert.Equal("By", requestSize.Unit);
         Assert.Equal("By", responseSize.Unit);
         Assert.Equal(77, requestSize.Value);
         Assert.Equal(9, responseSize.Value);
-        Assert.Equal(call.Response.Duration!.Value.TotalSeconds, duration.Value);
-        var expected = new Dictionary<string, object?>
-        {
-            ["http.request.method"] = "GET",
-            ["server.address"] = "api.example.test",
-            ["server.port"] = 8080,
-            ["url.scheme"] = "http",
-            ["http.response.status_code"] = 404,
-            ["network.protocol.version"] = "1.1",
-            ["error.type"] = "404",
-        };
-        Assert.All([duration, requestSize, responseSize], m => Assert.Equal(expected, m.Tags));
+        Assert.All([requestSize, responseSize], m => Assert.Equal(ExpectedTags(404, "404"), m.Tags));
+        Assert.Empty(capture.Of("handlers.eventing.call.duration"));
     }
 
     [Fact]
-    public void OnCallEnded_MeterListenedSuccess_HasNoErrorTypeTag()
+    public void OnAttemptEnded_SuccessWithoutRequestContent_RecordsOnlyTheResponseSizeWithoutErrorType()
     {
         using var capture = new TelemetryCapture(activities: false);
         var call = NewCall();
         var observer = CallTelemetry.Factory.Create(call)!;
 
-        End(observer, call, HttpStatusCode.OK, error: null, received: 5);
+        observer.OnAttemptEnded(new AttemptEnd(1, HttpStatusCode.OK, RequestBodyBytes: null, ResponseBodyBytes: 5, Error: null));
 
         var measurement = Assert.Single(capture.Of("http.client.response.body.size"));
-        Assert.False(measurement.Tags.ContainsKey("error.type"));
-        Assert.Equal(200, measurement.Tags["http.response.status_code"]);
-        Assert.Equal(0, Assert.Single(capture.Of("http.client.request.body.size")).Value);
+        Assert.Equal(ExpectedTags(200, errorType: null), measurement.Tags);
+        Assert.Empty(capture.Of("http.client.request.body.size"));
+    }
+
+    [Fact]
+    public void OnAttemptEnded_SendFailed_RecordsTheRequestSizeWithTheErrorTypeAndNoResponseSize()
+    {
+        using var capture = new TelemetryCapture(activities: false);
+        var call = NewCall(content: new ByteArrayContent(new byte[10]));
+        var observer = CallTelemetry.Factory.Create(call)!;
+
+        observer.OnAttemptEnded(new AttemptEnd(
+            1, StatusCode: null, RequestBodyBytes: 10, ResponseBodyBytes: null, new HttpRequestException(HttpRequestError.ConnectionError)));
+
+        var measurement = Assert.Single(capture.Of("http.client.request.body.size"));
+        Assert.Equal(ExpectedTags(status: null, "connection_error"), measurement.Tags);
+        Assert.Empty(capture.Of("http.client.response.body.size"));
     }
 
     [Fact]
@@ -338,8 +359,6 @@ public sealed class CallTelemetryTests
         End(observer, call, HttpStatusCode.OK, error: null, received: 2);
 
         Assert.Null(observer.Activity!.GetTagItem("http.request.body.size"));
-        Assert.Empty(capture.Of("http.client.request.body.size"));
-        Assert.Single(capture.Of("http.client.response.body.size"));
     }
 
     [Fact]
@@ -353,7 +372,28 @@ public sealed class CallTelemetryTests
         End(observer, call, HttpStatusCode.OK, error: null, received: 2);
 
         Assert.Equal(5000L, observer.Activity!.GetTagItem("http.request.body.size"));
-        Assert.Equal(5000d, Assert.Single(capture.Of("http.client.request.body.size")).Value);
+    }
+
+    private static Dictionary<string, object?> ExpectedTags(int? status, string? errorType)
+    {
+        var tags = new Dictionary<string, object?>
+        {
+            ["http.request.method"] = "GET",
+            ["server.address"] = "api.example.test",
+            ["server.port"] = 8080,
+            ["url.scheme"] = "http",
+        };
+        if (status is not null)
+        {
+            tags["http.response.status_code"] = status;
+        }
+
+        if (errorType is not null)
+        {
+            tags["error.type"] = errorType;
+        }
+
+        return tags;
     }
 
     private static HttpCall NewCall(HttpContent? content = null)

@@ -16,7 +16,18 @@ internal sealed class AttemptBodySource
     {
         Content = content;
         Attempt = attempt;
+        if (attempt is not null)
+        {
+            Decoder = content as DecodingContent;
+            DecodedBelow = Decoder is null && DecodingContent.IsDecodedBelow(content);
+        }
     }
+
+    /// <summary>Gets the library's decoder between the wire and the reader (it counts the encoded bytes), or <see langword="null"/>.</summary>
+    public DecodingContent? Decoder { get; }
+
+    /// <summary>Gets a value indicating whether a primary handler decoded the body (its encoded bytes are never seen).</summary>
+    public bool DecodedBelow { get; }
 
     /// <summary>Gets the attempt's response content.</summary>
     public HttpContent Content { get; }

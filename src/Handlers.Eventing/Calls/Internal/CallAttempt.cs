@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 
 namespace Handlers.Eventing.Internal;
 
@@ -29,6 +30,21 @@ internal sealed class CallAttempt
 
     /// <summary>Gets the request body bytes handed to the transport, when upload progress is listened to.</summary>
     public long BytesSent { get; private set; }
+
+    /// <summary>Gets the status of the attempt's response, or <see langword="null"/> before its headers arrived.</summary>
+    public HttpStatusCode? StatusCode { get; private set; }
+
+    /// <summary>Gets the HTTP version of the attempt's response, or <see langword="null"/> before its headers arrived.</summary>
+    public Version? ResponseVersion { get; private set; }
+
+    /// <summary>
+    /// Gets the attempt's request body bytes as its body-size measurement records them: counted by upload progress, else the
+    /// declared length; <see langword="null"/> for a request without content or of unknown length.
+    /// </summary>
+    public long? RequestBodyBytes =>
+        _request.Content is not { } content ? null
+        : _originalContent is not null ? BytesSent
+        : content.Headers.ContentLength;
 
     /// <summary>Gets the attempt's phase timer, when <see cref="EventingOptions.CollectTimings"/> is on.</summary>
     public AttemptTimer? Timer { get; private set; }
@@ -62,6 +78,12 @@ internal sealed class CallAttempt
         Call.OnAttemptTimings(Number, timings);
         return timings;
     }
+
+    /// <summary>
+    /// Adds the <c>Accept-Encoding</c> of the codings the library decodes (<see cref="ResponseBodyOptions.AutomaticDecompression"/>)
+    /// to the request, as a decoding primary handler would.
+    /// </summary>
+    public void AcceptDecodedCodings() => DecodingContent.AddAcceptEncoding(_request, Call.Options.ResponseBody.AutomaticDecompression);
 
     /// <summary>Wraps the request content to raise <see cref="HttpEvents.HttpUploadProgress"/>, when a listener wants it.</summary>
     public void ObserveRequestContent()
@@ -118,6 +140,7 @@ internal sealed class CallAttempt
             var timings = EndTimings();
             var listenerFault = _listenerFault;
             Call.OnAttemptFailed(BytesSent, listenerFault ?? exception);
+            Call.NotifyAttemptEnded(HttpEvents.HttpError, new AttemptEnd(Number, null, RequestBodyBytes, null, listenerFault ?? exception));
             Fault.ThrowIfAny(listenerFault);
 
             if (exception is not OperationCanceledException && !Call.IsAborted
@@ -158,7 +181,10 @@ internal sealed class CallAttempt
             timings = timer.Snapshot();
         }
 
-        var content = new ObservedResponseContent(response.Content, Call, this, ObservedResponseContent.HasNoBody(_request, response));
+        StatusCode = response.StatusCode;
+        ResponseVersion = response.Version;
+        var body = DecodingContent.TryCreate(response.Content, Call.Options.ResponseBody.AutomaticDecompression) ?? response.Content;
+        var content = new ObservedResponseContent(body, Call, this, ObservedResponseContent.HasNoBody(_request, response));
         response.Content = content;
         Call.OnAttemptHeaders(new AttemptReport(response, Number, HeadersTimestamp, BytesSent, timings));
 

@@ -41,6 +41,14 @@ internal abstract class CallObserver
     }
 
     /// <summary>
+    /// An attempt ended: its response body closed (complete, failed, abandoned or aborted), or its send failed. Raised once
+    /// per attempt, before the call's end when it is the returned attempt.
+    /// </summary>
+    public virtual void OnAttemptEnded(AttemptEnd end)
+    {
+    }
+
+    /// <summary>
     /// The call ended: <paramref name="response"/> is final (<see cref="HttpCallResponse.Error"/> set on error). Raised once,
     /// before the <see cref="HttpEvents.Success"/> / <see cref="HttpEvents.Error"/> listeners.
     /// </summary>

@@ -261,7 +261,7 @@ internal sealed partial class ResponseBodyObserver
         _call.OnBodyBytes(loaded);
 
         // Every read path passes the chunk's own count of bytes, or none when no listener wants them.
-        if (Attempt is { } attempt && _call.RaiseBodyChunk(new HttpProgress(loaded, Total, attempt.Number), chunk) is { } failure)
+        if (Attempt is { } attempt && _call.RaiseBodyChunk(ProgressAt(loaded, attempt.Number), chunk) is { } failure)
         {
             return FailByListener(failure);
         }
@@ -295,7 +295,7 @@ internal sealed partial class ResponseBodyObserver
         if (Attempt is { } attempt)
         {
             attempt.EndTimings();
-            failure = _call.RaiseBodyDone(attempt.Number, _loaded == 0 ? new HttpProgress(0, Total, attempt.Number) : null);
+            failure = _call.RaiseBodyDone(attempt.Number, FinalProgress(attempt.Number));
         }
 
         var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,11 +15,31 @@ internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderF
 {
     private readonly IOptionsMonitor<EventingOptions> _options;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly ConcurrentDictionary<string, byte> _doubleDecodingReported = new(StringComparer.Ordinal);
 
     public EventingHandlerBuilderFilter(IOptionsMonitor<EventingOptions> options, ILoggerFactory loggerFactory)
     {
         _options = options;
         _loggerFactory = loggerFactory;
+    }
+
+    /// <summary>
+    /// Says once per client (at Debug level) when both the library and the primary handler are set to decode bodies: the
+    /// primary handler decodes first, so the library never sees an encoded body and its wire counts are null.
+    /// </summary>
+    private void ReportDoubleDecoding(string name, EventingOptions options, HttpMessageHandler primaryHandler, LifecycleLogger logger)
+    {
+        var library = options.ResponseBody.AutomaticDecompression;
+        if (library == DecompressionMethods.None)
+        {
+            return;
+        }
+
+        var primary = DecodingContent.PrimaryDecompression(primaryHandler);
+        if (primary != DecompressionMethods.None && _doubleDecodingReported.TryAdd(name, 0))
+        {
+            logger.ReportDoubleDecoding(library, primary);
+        }
     }
 
     public Action<HttpMessageHandlerBuilder> Configure(Action<HttpMessageHandlerBuilder> next)
@@ -39,7 +61,9 @@ internal sealed class EventingHandlerBuilderFilter : IHttpMessageHandlerBuilderF
             var options = configured.Snapshot();
             if (options.LogLifecycle)
             {
-                options.ObserverFactories.Add(new LifecycleLogger(_loggerFactory.CreateLogger(LifecycleLogger.CategoryName(name))));
+                var logger = new LifecycleLogger(_loggerFactory.CreateLogger(LifecycleLogger.CategoryName(name)));
+                options.ObserverFactories.Add(logger);
+                ReportDoubleDecoding(name, options, builder.PrimaryHandler, logger);
             }
 
             // Fresh handlers per pipeline build, never shared between pipelines. With nothing between the call part and the

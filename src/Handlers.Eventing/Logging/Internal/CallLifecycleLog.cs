@@ -121,14 +121,14 @@ internal sealed class CallLifecycleLog : CallObserver
             if (response.Timings is { } timings)
             {
                 Log.CallSucceededWithTimings(
-                    _logger, method, Uri(), "Success", statusCode, response.Attempt, response.RetryCount, response.BytesSent, response.BytesReceived,
-                    timeToHeaders, duration, timings.ToString());
+                    _logger, method, Uri(), "Success", statusCode, response.Attempt, response.RetryCount, response.BytesSent, Received(response),
+                    Decoded(response), timeToHeaders, duration, timings.ToString());
             }
             else
             {
                 Log.CallSucceeded(
-                    _logger, method, Uri(), "Success", statusCode, response.Attempt, response.RetryCount, response.BytesSent, response.BytesReceived,
-                    timeToHeaders, duration);
+                    _logger, method, Uri(), "Success", statusCode, response.Attempt, response.RetryCount, response.BytesSent, Received(response),
+                    Decoded(response), timeToHeaders, duration);
             }
         }
         else if (_logger.IsEnabled(LogLevel.Warning))
@@ -143,17 +143,26 @@ internal sealed class CallLifecycleLog : CallObserver
             if (response.Timings is { } timings)
             {
                 Log.CallFailedWithTimings(
-                    _logger, method, Uri(), outcome, statusCode, response.Attempt, response.RetryCount, response.BytesSent, response.BytesReceived,
-                    timeToHeaders, duration, timings.ToString(), response.Error);
+                    _logger, method, Uri(), outcome, statusCode, response.Attempt, response.RetryCount, response.BytesSent, Received(response),
+                    Decoded(response), timeToHeaders, duration, timings.ToString(), response.Error);
             }
             else
             {
                 Log.CallFailed(
-                    _logger, method, Uri(), outcome, statusCode, response.Attempt, response.RetryCount, response.BytesSent, response.BytesReceived,
-                    timeToHeaders, duration, response.Error);
+                    _logger, method, Uri(), outcome, statusCode, response.Attempt, response.RetryCount, response.BytesSent, Received(response),
+                    Decoded(response), timeToHeaders, duration, response.Error);
             }
         }
     }
+
+    /// <summary>Returns the bytes of the returned attempt's body on the wire: the encoded ones when the library decoded it.</summary>
+    private static long Received(HttpCallResponse response) => response.EncodedBytesReceived ?? response.BytesReceived;
+
+    /// <summary>Returns what the caller got when it differs from <see cref="Received"/>, or an empty string.</summary>
+    private static string Decoded(HttpCallResponse response) =>
+        response.EncodedBytesReceived is not null
+            ? string.Create(CultureInfo.InvariantCulture, $" ({response.BytesReceived} B decoded)")
+            : response.DecodedByPrimaryHandler ? " (decoded by the primary handler)" : string.Empty;
 
     public override void OnListenerException(HttpCall call, EventKey eventKey, Exception exception) =>
         Log.ListenerException(_logger, eventKey.Name, call.Request.Method.Method, Uri(), exception);

@@ -34,4 +34,13 @@ internal sealed class LifecycleLogger : ICallObserverFactory
 
         return logger.IsEnabled(LogLevel.Warning) ? new CallLifecycleLog(logger, call) : null;
     }
+
+    /// <summary>Says, at Debug level, that the primary handler decodes bodies before the library can (once per client).</summary>
+    public void ReportDoubleDecoding(System.Net.DecompressionMethods library, System.Net.DecompressionMethods primary)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.DecodedBelow(_logger, library, primary);
+        }
+    }
 }

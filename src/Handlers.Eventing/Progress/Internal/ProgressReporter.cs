@@ -67,7 +67,7 @@ internal sealed class ProgressReporter
                 // The first event of an attempt is always reported; a retry starts the rate over.
                 _attempt = progress.Attempt;
                 _firstTimestamp = now;
-                _firstLoaded = progress.Loaded;
+                _firstLoaded = Measured(progress).Loaded;
             }
             else if (!IsFinal(progress) && !IsDue(progress, now))
             {
@@ -111,28 +111,34 @@ internal sealed class ProgressReporter
         _lastTimestamp = timestamp;
         _lastLoaded = progress.Loaded;
 
+        // The rate and the time left measure the pair the fraction reads: the wire bytes of a decoded body of unknown length.
+        var (loaded, total) = Measured(progress);
         double? rate = null;
         var elapsed = _timeProvider.GetElapsedTime(_firstTimestamp, timestamp);
         if (elapsed > TimeSpan.Zero)
         {
-            rate = (progress.Loaded - _firstLoaded) / elapsed.TotalSeconds;
+            rate = (loaded - _firstLoaded) / elapsed.TotalSeconds;
         }
 
         TimeSpan? remaining = null;
-        if (progress.Total is { } total)
+        if (total is { } known)
         {
-            if (progress.Loaded >= total)
+            if (loaded >= known)
             {
                 remaining = TimeSpan.Zero;
             }
             else if (rate > 0)
             {
-                remaining = TimeSpan.FromSeconds((total - progress.Loaded) / rate.Value);
+                remaining = TimeSpan.FromSeconds((known - loaded) / rate.Value);
             }
         }
 
-        return new TransferProgress(progress.Loaded, progress.Total, progress.Attempt, rate, remaining);
+        return new TransferProgress(
+            progress.Loaded, progress.Total, progress.Attempt, progress.WireLoaded, progress.WireTotal, rate, remaining);
     }
+
+    private static (long Loaded, long? Total) Measured(HttpProgress progress) =>
+        ProgressMath.Measured(progress.Loaded, progress.Total, progress.WireLoaded, progress.WireTotal);
 
     private bool IsDue(HttpProgress progress, long now) =>
         (_minimumInterval <= TimeSpan.Zero || _timeProvider.GetElapsedTime(_lastTimestamp, now) >= _minimumInterval)

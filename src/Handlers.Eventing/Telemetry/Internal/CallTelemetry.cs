@@ -159,6 +159,60 @@ internal sealed class CallTelemetry : CallObserver
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The body sizes are measured per attempt, as the semantic conventions define them per HTTP request: the response body's
+    /// bytes on the wire (encoded, when the library decoded it) for an attempt that got a response, tagged with its status;
+    /// the request body's bytes for a request that has content.
+    /// </remarks>
+    public override void OnAttemptEnded(AttemptEnd end)
+    {
+        if (!_measure)
+        {
+            return;
+        }
+
+        var requestSize = EventingDiagnostics.RequestBodySize.Enabled ? end.RequestBodyBytes : null;
+        var responseSize = EventingDiagnostics.ResponseBodySize.Enabled ? end.ResponseBodyBytes : null;
+        if (requestSize is null && responseSize is null)
+        {
+            return;
+        }
+
+        var tags = CommonTags();
+        string? errorType = null;
+        if (end.StatusCode is { } status)
+        {
+            tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
+            if ((int)status >= 400)
+            {
+                // As the runtime's per-attempt metrics: an error status is the attempt's error.type.
+                errorType = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        if (end.ProtocolVersion is { } version)
+        {
+            tags.Add(TelemetryNames.ProtocolVersion, TelemetryValues.ProtocolVersion(version));
+        }
+
+        errorType ??= TelemetryValues.ErrorType(end.Error, returnedStatus: null);
+        if (errorType is not null)
+        {
+            tags.Add(TelemetryNames.ErrorType, errorType);
+        }
+
+        if (requestSize is { } request)
+        {
+            EventingDiagnostics.RequestBodySize.Record(request, tags);
+        }
+
+        if (responseSize is { } response)
+        {
+            EventingDiagnostics.ResponseBodySize.Record(response, tags);
+        }
+    }
+
+    /// <inheritdoc/>
     public override void OnCallEnded(HttpCallResponse response)
     {
         var errorType = TelemetryValues.ErrorType(response.Error, response.StatusCode);
@@ -216,7 +270,7 @@ internal sealed class CallTelemetry : CallObserver
 
         if (_measure)
         {
-            Record(response, errorType, requestBodySize);
+            RecordDuration(response, errorType);
         }
     }
 
@@ -250,19 +304,14 @@ internal sealed class CallTelemetry : CallObserver
         }
     }
 
-    private void Record(HttpCallResponse response, string? errorType, long? requestBodySize)
+    private void RecordDuration(HttpCallResponse response, string? errorType)
     {
-        var tags = new TagList
+        if (!EventingDiagnostics.CallDuration.Enabled || response.Duration is not { } duration)
         {
-            { TelemetryNames.RequestMethod, _method },
-        };
-        if (_serverAddress is not null)
-        {
-            tags.Add(TelemetryNames.ServerAddress, _serverAddress);
-            tags.Add(TelemetryNames.ServerPort, _serverPort);
-            tags.Add(TelemetryNames.UrlScheme, _scheme);
+            return;
         }
 
+        var tags = CommonTags();
         if (response.StatusCode is { } status)
         {
             tags.Add(TelemetryNames.ResponseStatusCode, TelemetryValues.Box((int)status));
@@ -279,19 +328,22 @@ internal sealed class CallTelemetry : CallObserver
             tags.Add(TelemetryNames.ErrorType, errorType);
         }
 
-        if (requestBodySize is { } size && EventingDiagnostics.RequestBodySize.Enabled)
+        EventingDiagnostics.CallDuration.Record(duration.TotalSeconds, tags);
+    }
+
+    private TagList CommonTags()
+    {
+        var tags = new TagList
         {
-            EventingDiagnostics.RequestBodySize.Record(size, tags);
+            { TelemetryNames.RequestMethod, _method },
+        };
+        if (_serverAddress is not null)
+        {
+            tags.Add(TelemetryNames.ServerAddress, _serverAddress);
+            tags.Add(TelemetryNames.ServerPort, _serverPort);
+            tags.Add(TelemetryNames.UrlScheme, _scheme);
         }
 
-        if (EventingDiagnostics.ResponseBodySize.Enabled)
-        {
-            EventingDiagnostics.ResponseBodySize.Record(response.BytesReceived, tags);
-        }
-
-        if (EventingDiagnostics.CallDuration.Enabled && response.Duration is { } duration)
-        {
-            EventingDiagnostics.CallDuration.Record(duration.TotalSeconds, tags);
-        }
+        return tags;
     }
 }

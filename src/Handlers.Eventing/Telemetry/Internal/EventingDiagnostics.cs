@@ -18,19 +18,19 @@ internal static class EventingDiagnostics
     /// <summary>Gets the meter of the per-call instruments.</summary>
     public static Meter Meter { get; } = new(EventingTelemetry.MeterName, s_version);
 
-    /// <summary>Gets <c>http.client.request.body.size</c>: the request body bytes of the call's returned attempt, once per call.</summary>
+    /// <summary>Gets <c>http.client.request.body.size</c>: the request body bytes of each attempt whose request has content.</summary>
     public static Histogram<long> RequestBodySize { get; } = Meter.CreateHistogram(
         TelemetryNames.RequestBodySizeInstrument,
         unit: "By",
-        description: "Size of the HTTP request body of a call (the attempt whose response was returned), recorded when the call ends.",
+        description: "Size of the HTTP request body of an attempt that has request content, recorded when the attempt ends.",
         tags: null,
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = SizeBuckets() });
 
-    /// <summary>Gets <c>http.client.response.body.size</c>: the response body bytes delivered to the caller, once per call.</summary>
+    /// <summary>Gets <c>http.client.response.body.size</c>: the response body bytes on the wire, once per attempt that got a response.</summary>
     public static Histogram<long> ResponseBodySize { get; } = Meter.CreateHistogram(
         TelemetryNames.ResponseBodySizeInstrument,
         unit: "By",
-        description: "Size of the HTTP response body of a call as delivered to the caller, recorded when the call ends.",
+        description: "Size of the HTTP response body of an attempt as received from the network (encoded, when it was encoded), recorded when its body closes.",
         tags: null,
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = SizeBuckets() });
 

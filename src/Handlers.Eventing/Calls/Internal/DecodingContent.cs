@@ -1,0 +1,209 @@
+using System.IO.Compression;
+using System.Net;
+
+namespace Handlers.Eventing.Internal;
+
+/// <summary>
+/// The decoder slot of a body the library decodes (<see cref="ResponseBodyOptions.AutomaticDecompression"/>): between an
+/// attempt's transport content and the content the caller reads, it reads the transport's stream through a
+/// <see cref="WireCountingStream"/> and the BCL's decoder, and reports the headers a decoding client reports. Nothing of the
+/// body is copied beyond the decoder's own buffer.
+/// </summary>
+/// <remarks>
+/// It behaves as the runtime's <c>DecompressionHandler</c> content: its headers are the transport's without
+/// <c>Content-Length</c> (removed on purpose, so that buffering adds none) and without the last <c>Content-Encoding</c>, the
+/// one it decodes; its stream can be read once.
+/// </remarks>
+internal sealed class DecodingContent : HttpContent
+{
+    private readonly HttpContent _encoded;
+    private readonly DecompressionMethods _coding;
+    private WireCountingStream? _wire;
+    private bool _consumed;
+
+    private DecodingContent(HttpContent encoded, DecompressionMethods coding, ICollection<string> encodings)
+    {
+        _encoded = encoded;
+        _coding = coding;
+        WireTotal = encoded.Headers.ContentLength;
+        foreach (var header in encoded.Headers.NonValidated)
+        {
+            if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(header.Key, "Content-Encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        Headers.ContentLength = null;
+        string? previous = null;
+        foreach (var encoding in encodings)
+        {
+            if (previous is not null)
+            {
+                Headers.ContentEncoding.Add(previous);
+            }
+
+            previous = encoding;
+        }
+    }
+
+    /// <summary>Gets the encoded body's length: the transport's Content-Length, or <see langword="null"/> when it sent none.</summary>
+    public long? WireTotal { get; }
+
+    /// <summary>Gets the encoded bytes the decoder read from the transport so far.</summary>
+    public long WireLoaded => Volatile.Read(ref _wire)?.BytesRead ?? 0;
+
+    /// <summary>
+    /// Returns a decoding content over <paramref name="content"/> when <paramref name="methods"/> covers its last
+    /// <c>Content-Encoding</c> (compared without regard to case, as the runtime does), else <see langword="null"/>.
+    /// Nothing is allocated for a response without a <c>Content-Encoding</c>.
+    /// </summary>
+    public static DecodingContent? TryCreate(HttpContent content, DecompressionMethods methods)
+    {
+        if (methods == DecompressionMethods.None || !content.Headers.NonValidated.Contains("Content-Encoding"))
+        {
+            return null;
+        }
+
+        var encodings = content.Headers.ContentEncoding;
+        string? last = null;
+        foreach (var encoding in encodings)
+        {
+            last = encoding;
+        }
+
+        var coding =
+            (methods & DecompressionMethods.GZip) != 0 && string.Equals(last, "gzip", StringComparison.OrdinalIgnoreCase) ? DecompressionMethods.GZip
+            : (methods & DecompressionMethods.Deflate) != 0 && string.Equals(last, "deflate", StringComparison.OrdinalIgnoreCase) ? DecompressionMethods.Deflate
+            : (methods & DecompressionMethods.Brotli) != 0 && string.Equals(last, "br", StringComparison.OrdinalIgnoreCase) ? DecompressionMethods.Brotli
+            : DecompressionMethods.None;
+        return coding == DecompressionMethods.None ? null : new DecodingContent(content, coding, encodings);
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="request"/>'s <c>Accept-Encoding</c> each coding of <paramref name="methods"/> it lacks, in the
+    /// runtime's order (<c>gzip</c>, <c>deflate</c>, <c>br</c>), as <c>SocketsHttpHandler</c> does with the same setting.
+    /// </summary>
+    public static void AddAcceptEncoding(HttpRequestMessage request, DecompressionMethods methods)
+    {
+        if (methods == DecompressionMethods.None)
+        {
+            return;
+        }
+
+        Add(request, methods, DecompressionMethods.GZip, "gzip");
+        Add(request, methods, DecompressionMethods.Deflate, "deflate");
+        Add(request, methods, DecompressionMethods.Brotli, "br");
+
+        static void Add(HttpRequestMessage request, DecompressionMethods methods, DecompressionMethods method, string coding)
+        {
+            if ((methods & method) == 0)
+            {
+                return;
+            }
+
+            var accepted = request.Headers.AcceptEncoding;
+            foreach (var value in accepted)
+            {
+                if (string.Equals(value.Value, coding, StringComparison.OrdinalIgnoreCase))
+                {
+                    return;
+                }
+            }
+
+            accepted.Add(new(coding));
+        }
+    }
+
+    /// <summary>
+    /// Tells whether a primary handler decoded <paramref name="content"/>: the runtime's decompression
+    /// (<c>SocketsHttpHandler</c>/<c>HttpClientHandler</c> <c>AutomaticDecompression</c>) replaces the transport's content by
+    /// one of its own nested content types, so a body it did not decode (the server sent identity) keeps the transport's.
+    /// </summary>
+    public static bool IsDecodedBelow(HttpContent content) =>
+        content.GetType().DeclaringType?.FullName == "System.Net.Http.DecompressionHandler";
+
+    /// <summary>Returns the codings that the primary handler under <paramref name="handler"/> decodes itself.</summary>
+    public static DecompressionMethods PrimaryDecompression(HttpMessageHandler? handler)
+    {
+        while (handler is DelegatingHandler delegating)
+        {
+            handler = delegating.InnerHandler;
+        }
+
+        return handler switch
+        {
+            SocketsHttpHandler sockets => sockets.AutomaticDecompression,
+            HttpClientHandler client => client.AutomaticDecompression,
+            _ => DecompressionMethods.None,
+        };
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        using var decoded = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+        await decoded.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        using var decoded = CreateContentReadStream(cancellationToken);
+        decoded.CopyTo(stream);
+    }
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    {
+        Consume();
+        return Decode(await _encoded.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    protected override Stream CreateContentReadStream(CancellationToken cancellationToken)
+    {
+        Consume();
+        return Decode(_encoded.ReadAsStream(cancellationToken));
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _encoded.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void Consume()
+    {
+        if (_consumed)
+        {
+            throw new InvalidOperationException("The stream was already consumed. It cannot be read again.");
+        }
+
+        _consumed = true;
+    }
+
+    private Stream Decode(Stream transport)
+    {
+        var wire = new WireCountingStream(transport);
+        Volatile.Write(ref _wire, wire);
+        return _coding switch
+        {
+            DecompressionMethods.GZip => new GZipStream(wire, CompressionMode.Decompress),
+            DecompressionMethods.Brotli => new BrotliStream(wire, CompressionMode.Decompress),
+            _ => new ZLibOrDeflateStream(wire),
+        };
+    }
+}

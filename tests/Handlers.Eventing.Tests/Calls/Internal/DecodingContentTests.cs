@@ -1,0 +1,188 @@
+using System.IO.Compression;
+using System.Net;
+using Handlers.Eventing.Internal;
+using Handlers.Eventing.Testing;
+using Handlers.Eventing.Tests.Infrastructure;
+
+namespace Handlers.Eventing.Tests.Calls.Internal;
+
+/// <summary>The decoder slot in memory: the progress event of a trailer, the headers, what is and is not decoded.</summary>
+public class DecodingContentTests
+{
+    [Fact]
+    public async Task Read_TrailerArrivesAfterTheLastChunk_OneProgressEventWithoutDataBeforeHttpDone()
+    {
+        var body = LoopbackServer.WireBody(100_000);
+        var encoded = Gzip(body);
+        // The transport gives everything but gzip's 8-byte trailer first: the decoder delivers the last chunk, then reads the
+        // trailer on the read that returns 0.
+        using var client = new HttpClient(new EventingHandler(GzipTransport(encoded, split: encoded.Length - 8), Options()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/");
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal(body, await response.Content.ReadAsByteArrayAsync());
+        var names = recorder.Names;
+        var done = names.ToList().IndexOf("httpDone");
+        Assert.Equal(["httpData", "httpDownloadProgress", "httpDone"], names.Skip(done - 2).Take(3));
+        var events = recorder.DownloadProgress.ToArray();
+        Assert.Equal(encoded.Length - 8, events[^2].WireLoaded);
+        Assert.Equal(body.Length, events[^2].Loaded);
+        Assert.Equal(encoded.Length, events[^1].WireLoaded);
+        Assert.Equal(body.Length, events[^1].Loaded);
+        Assert.Equal(encoded.Length, events[^1].WireTotal);
+    }
+
+    [Fact]
+    public async Task Read_WholeBodyInOneTransportRead_NoExtraProgressEvent()
+    {
+        var body = LoopbackServer.WireBody(4_000);
+        var encoded = Gzip(body);
+        using var client = new HttpClient(new EventingHandler(GzipTransport(encoded, split: encoded.Length), Options()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/");
+        var recorder = new EventRecorder(HttpCall.For(request));
+
+        using var response = await client.SendAsync(request).WithTimeout();
+
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(recorder.Count("httpDownloadProgress"), recorder.Count("httpData"));
+        Assert.Equal(encoded.Length, recorder.DownloadProgress.Last().WireLoaded);
+    }
+
+    [Fact]
+    public void TryCreate_TwoCodings_DecodesTheLastAndKeepsTheFirst()
+    {
+        using var content = new ByteArrayContent([1, 2, 3]);
+        content.Headers.ContentEncoding.Add("gzip");
+        content.Headers.ContentEncoding.Add("br");
+        content.Headers.ContentLength = 3;
+
+        using var decoding = DecodingContent.TryCreate(content, DecompressionMethods.All);
+
+        Assert.NotNull(decoding);
+        Assert.Equal(["gzip"], decoding.Headers.ContentEncoding);
+        Assert.Null(decoding.Headers.ContentLength);
+        Assert.Equal(3, decoding.WireTotal);
+    }
+
+    [Theory]
+    [InlineData(DecompressionMethods.None, "gzip")]
+    [InlineData(DecompressionMethods.GZip, "br")]
+    [InlineData(DecompressionMethods.All, "identity")]
+    [InlineData(DecompressionMethods.All, "zstd")]
+    [InlineData(DecompressionMethods.All, null)]
+    public void TryCreate_CodingNotEnabledOrNone_LeavesTheContent(DecompressionMethods methods, string? coding)
+    {
+        using var content = new ByteArrayContent([1, 2, 3]);
+        if (coding is not null)
+        {
+            content.Headers.ContentEncoding.Add(coding);
+        }
+
+        Assert.Null(DecodingContent.TryCreate(content, methods));
+    }
+
+    [Fact]
+    public async Task IsDecodedBelow_TheRuntimesDecompressedContent_TrueAndTheTransportsFalse()
+    {
+        var server = await LoopbackServer.Shared;
+        using var decoding = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+        using var plain = new HttpClient(new SocketsHttpHandler());
+
+        using var decoded = await decoding.GetAsync(server.Url("wire/gzip/1000")).WithTimeout();
+        using var identity = await decoding.GetAsync(server.Url("wire/identity/1000")).WithTimeout();
+        using var encoded = await plain.GetAsync(server.Url("wire/gzip/1000")).WithTimeout();
+
+        Assert.True(DecodingContent.IsDecodedBelow(decoded.Content));
+        Assert.False(DecodingContent.IsDecodedBelow(identity.Content));
+        Assert.False(DecodingContent.IsDecodedBelow(encoded.Content));
+    }
+
+    [Fact]
+    public void PrimaryDecompression_FindsThePrimaryHandlerUnderDelegatingHandlers()
+    {
+        var primary = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.Brotli };
+        using var pipeline = new PassThroughHandler { InnerHandler = new PassThroughHandler { InnerHandler = primary } };
+
+        Assert.Equal(DecompressionMethods.Brotli, DecodingContent.PrimaryDecompression(pipeline));
+        Assert.Equal(DecompressionMethods.GZip, DecodingContent.PrimaryDecompression(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.GZip }));
+        Assert.Equal(DecompressionMethods.None, DecodingContent.PrimaryDecompression(new InlineHandler(_ => new HttpResponseMessage())));
+    }
+
+    [Fact]
+    public async Task ReadAsStream_Twice_ThrowsAsTheRuntimesDecodedContentDoes()
+    {
+        using var content = new ByteArrayContent(Gzip([1, 2, 3]));
+        content.Headers.ContentEncoding.Add("gzip");
+        using var decoding = DecodingContent.TryCreate(content, DecompressionMethods.All)!;
+
+        await using var stream = await decoding.ReadAsStreamAsync();
+        Assert.Equal([1, 2, 3], await ReadAllAsync(stream));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => decoding.CopyToAsync(Stream.Null));
+    }
+
+    internal static byte[] Encode(string coding, byte[] body)
+    {
+        using var encoded = new MemoryStream();
+        using (Stream encoder = coding switch
+        {
+            "gzip" => new GZipStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+            "deflate" => new ZLibStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+            _ => new BrotliStream(encoded, CompressionLevel.Fastest, leaveOpen: true),
+        })
+        {
+            encoder.Write(body);
+        }
+
+        return encoded.ToArray();
+    }
+
+    internal static byte[] Gzip(byte[] body)
+    {
+        using var encoded = new MemoryStream();
+        using (var gzip = new GZipStream(encoded, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return encoded.ToArray();
+    }
+
+    private static EventingOptions Options() => new() { ResponseBody = { AutomaticDecompression = DecompressionMethods.All } };
+
+    private static InlineHandler GzipTransport(byte[] encoded, int split) => new(_ =>
+    {
+        var content = new StreamContent(new SplitStream(encoded, split));
+        content.Headers.ContentEncoding.Add("gzip");
+        content.Headers.ContentLength = encoded.Length;
+        return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+    });
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>Gives <c>data[..split]</c> first (as far as each read's buffer goes), then the rest, never across the split.</summary>
+    private sealed class SplitStream(byte[] data, int split) : ReadOnlyStream
+    {
+        private int _position;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var end = _position < split ? split : data.Length;
+            var count = Math.Min(buffer.Length, end - _position);
+            data.AsSpan(_position, count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            new(Read(buffer.Span));
+    }
+}
