@@ -8,4 +8,10 @@ public enum HttpAttemptKind
 
     /// <summary>The attempt starts while earlier attempts still run (hedging): the first acceptable response wins.</summary>
     Hedge,
+
+    /// <summary>
+    /// The body of the returned response failed mid-stream and the library asked for the rest of it with <c>Range</c>
+    /// (<see cref="ResponseBodyOptions.MaxResumeAttempts"/>): the caller's stream goes on with the new attempt's bytes.
+    /// </summary>
+    Resume,
 }

@@ -156,7 +156,7 @@ public sealed partial class HttpCall
         }
 
         NotifyAttemptEnded(
-            HttpEvents.HttpDone, new AttemptEnd(attempt.Number, attempt.StatusCode, attempt.RequestBodyBytes, body.WireBytes, error, attempt.ResponseVersion));
+            HttpEvents.HttpDone, new AttemptEnd(attempt.Number, attempt.StatusCode, attempt.RequestBodyBytes, body.SourceWireBytes, error, attempt.ResponseVersion));
     }
 
     /// <summary>Records that an attempt's send failed.</summary>

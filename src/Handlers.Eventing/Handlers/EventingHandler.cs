@@ -98,29 +98,15 @@ public sealed class EventingHandler : DelegatingHandler
             return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
         }
 
+        if (_options.ResponseBody.MaxResumeAttempts > 0)
+        {
+            EnableResume(call);
+        }
+
         HttpResponseMessage response;
         try
         {
-            var attempt = call.BeginAttempt(request);
-            attempt?.StartTimer();
-            try
-            {
-                response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
-            }
-            catch (Exception ex) when (attempt is not null)
-            {
-                attempt.OnSendFailed(ex);
-                throw;
-            }
-            finally
-            {
-                attempt?.OnSendReturned();
-            }
-
-            if (attempt is not null)
-            {
-                response = attempt.OnHeaders(response);
-            }
+            response = await SendAttemptAsync(call, request, async, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -136,5 +122,31 @@ public sealed class EventingHandler : DelegatingHandler
         }
 
         return call.OnResponse(response);
+    }
+
+    /// <summary>Lends the call the attempt part, for a resume (a method of its own: the closure is allocated only then).</summary>
+    private void EnableResume(HttpCall call) => call.EnableResume((resume, token) => SendAttemptAsync(call, resume, async: true, token));
+
+    /// <summary>The attempt part: one attempt of the call through the inner handler (also a resume attempt the body asks for).</summary>
+    private async Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, HttpRequestMessage request, bool async, CancellationToken cancellationToken)
+    {
+        var attempt = call.BeginAttempt(request);
+        attempt?.StartTimer();
+        HttpResponseMessage response;
+        try
+        {
+            response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+        }
+        catch (Exception ex) when (attempt is not null)
+        {
+            attempt.OnSendFailed(ex);
+            throw;
+        }
+        finally
+        {
+            attempt?.OnSendReturned();
+        }
+
+        return attempt is null ? response : attempt.OnHeaders(response);
     }
 }

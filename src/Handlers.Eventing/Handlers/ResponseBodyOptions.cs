@@ -9,6 +9,7 @@ namespace Handlers.Eventing;
 public sealed class ResponseBodyOptions
 {
     private TimeSpan _idleTimeout = Timeout.InfiniteTimeSpan;
+    private int _maxResumeAttempts;
 
     /// <summary>
     /// Gets or sets the content codings the library decodes itself, as <see cref="SocketsHttpHandler.AutomaticDecompression"/>
@@ -61,6 +62,41 @@ public sealed class ResponseBodyOptions
         {
             ValidateIdleTimeout(value, nameof(value));
             _idleTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets how many times, in total per call, a body that fails mid-stream is fetched again from where it broke
+    /// (<c>Range: bytes={received}-</c> with <c>If-Range</c>), transparently to the stream the caller reads.
+    /// </summary>
+    /// <value>The default is 0: a body that fails mid-stream fails the call.</value>
+    /// <remarks>
+    /// <para>
+    /// Only transport failures are resumed (a reset, a truncated body, an I/O error, <see cref="HttpBodyIdleTimeoutException"/>),
+    /// never cancellation, <see cref="HttpCall.Abort"/>, disposal or a listener's exception; and only a resumable response: a
+    /// GET whose request has no <c>Range</c> of its own, status 200 or 206 with a known length, a strong <c>ETag</c> (or, for a
+    /// body that is not encoded, a <c>Last-Modified</c>) to send as <c>If-Range</c>, and <c>Accept-Ranges: bytes</c> or a 206.
+    /// A body a primary handler decoded is not resumable; one the library decodes (<see cref="AutomaticDecompression"/>) is not
+    /// resumed by this version.
+    /// </para>
+    /// <para>
+    /// The new attempt is the request as it stood after its send (its final URI, its headers as the handlers left them) sent
+    /// through the pipeline below the call part, so resilience handlers apply to it. Its events: the failed attempt's
+    /// <see cref="HttpEvents.HttpError"/>, <see cref="HttpEvents.Retry"/> with <see cref="HttpAttemptKind.Resume"/>, the new
+    /// attempt's <see cref="HttpEvents.HttpHeaders"/> (206), then its progress and data, which go on from the bytes already
+    /// delivered. A 206 that starts at the offset and names the same complete length, validator and content coding continues
+    /// the caller's stream; any other answer, a failed send or no resumes left makes the caller's read throw the failure that
+    /// could not be resumed. See docs/downloads.md.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MaxResumeAttempts
+    {
+        get => _maxResumeAttempts;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _maxResumeAttempts = value;
         }
     }
 

@@ -231,6 +231,7 @@ public sealed partial class LoopbackServer : IAsyncDisposable
         MapResilienceEndpoints(app);
         MapTelemetryEndpoints(app);
         MapWireEndpoints(app);
+        MapResumeEndpoints(app);
 
         await app.StartAsync();
         var addresses = app.Urls.Select(static a => new Uri(a.EndsWith('/') ? a : a + "/")).ToList();
@@ -240,6 +241,8 @@ public sealed partial class LoopbackServer : IAsyncDisposable
     }
 
     static partial void MapCorrectnessEndpoints(WebApplication app);
+
+    static partial void MapResumeEndpoints(WebApplication app);
 
     static partial void MapResilienceEndpoints(WebApplication app);
 

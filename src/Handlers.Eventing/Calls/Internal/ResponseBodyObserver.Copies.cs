@@ -14,14 +14,24 @@ internal sealed partial class ResponseBodyObserver
     public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
     {
         EnterRead();
-        try
+        var copy = new ResponseCopyStream(destination, this);
+        while (true)
         {
-            await _source.Content.CopyToAsync(new ResponseCopyStream(destination, this), ReadToken(cancellationToken)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ThrowFailure(ex, cancellationToken);
-            throw;
+            try
+            {
+                await _source.Content.CopyToAsync(copy, ReadToken(cancellationToken)).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex)
+            {
+                if (!await TryResumeAsync(ex, cancellationToken, openStream: false, async: true).ConfigureAwait(false))
+                {
+                    ThrowFailure(ex, cancellationToken);
+                    throw;
+                }
+
+                // Resumed: the copy goes on from the new source's first byte.
+            }
         }
 
         OnCopied();
@@ -37,19 +47,11 @@ internal sealed partial class ResponseBodyObserver
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            using var source = _source.Content.ReadAsStream(cancellationToken);
-            _source.SetStream(source);
             var copy = new ResponseCopyStream(destination, this);
-            int read;
-            while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
+            while (!CopySource(copy, buffer, cancellationToken))
             {
-                copy.Write(buffer, 0, read);
+                // Resumed: the copy goes on from the new source's first byte.
             }
-        }
-        catch (Exception ex)
-        {
-            ThrowFailure(ex, cancellationToken);
-            throw;
         }
         finally
         {
@@ -57,6 +59,33 @@ internal sealed partial class ResponseBodyObserver
         }
 
         OnCopied();
+    }
+
+    /// <summary>Copies the current source to its end (<see langword="true"/>), or resumes after it failed (<see langword="false"/>).</summary>
+    private bool CopySource(ResponseCopyStream copy, byte[] buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var source = _source.Content.ReadAsStream(cancellationToken);
+            _source.SetStream(source);
+            int read;
+            while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
+            {
+                copy.Write(buffer, 0, read);
+            }
+
+            return true;
+        }
+        catch (Exception ex)
+        {
+            if (!TryResumeAsync(ex, cancellationToken, openStream: false, async: false).GetAwaiter().GetResult())
+            {
+                ThrowFailure(ex, cancellationToken);
+                throw;
+            }
+
+            return false;
+        }
     }
 
     /// <summary>

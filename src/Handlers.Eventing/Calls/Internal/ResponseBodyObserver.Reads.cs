@@ -24,8 +24,7 @@ internal sealed partial class ResponseBodyObserver
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex, cancellationToken);
-            throw;
+            return ResumeOrThrowAsync(ex, buffer, cancellationToken);
         }
 
         if (!pending.IsCompletedSuccessfully)
@@ -56,8 +55,13 @@ internal sealed partial class ResponseBodyObserver
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex);
-            throw;
+            if (!TryResumeAsync(ex, CancellationToken.None, openStream: true, async: false).GetAwaiter().GetResult())
+            {
+                ThrowFailure(ex);
+                throw;
+            }
+
+            return Read(destination);
         }
 
         OnRead(read, destination[..read]);
@@ -77,11 +81,22 @@ internal sealed partial class ResponseBodyObserver
         }
         catch (Exception ex)
         {
-            ThrowFailure(ex, cancellationToken);
-            throw;
+            return await ResumeOrThrowAsync(ex, buffer, cancellationToken).ConfigureAwait(false);
         }
 
         OnRead(read, buffer[..read]);
         return read;
+    }
+
+    /// <summary>After a failed read: resumes the body and reads again from the new source, or throws what the caller must see.</summary>
+    private async ValueTask<int> ResumeOrThrowAsync(Exception exception, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (!await TryResumeAsync(exception, cancellationToken, openStream: true, async: true).ConfigureAwait(false))
+        {
+            ThrowFailure(exception, cancellationToken);
+            Fault.Rethrow(exception);
+        }
+
+        return await ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
 }

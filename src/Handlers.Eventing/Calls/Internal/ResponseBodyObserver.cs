@@ -22,7 +22,7 @@ internal sealed partial class ResponseBodyObserver
 {
     // Fixed at creation.
     private readonly HttpCall _call;
-    private readonly AttemptBodySource _source;
+    private AttemptBodySource _source; // replaced only by a resume, by the reader (one read at a time)
 
     // The caller's side, written by the reader (one read at a time): the bytes delivered, the read that is pending, and the
     // linked token source its reads pass to the transport (Abort() and the idle clock cancel it).
@@ -243,7 +243,7 @@ internal sealed partial class ResponseBodyObserver
         {
             // A read the idle clock cancelled fails with the stall (a transport failure), not with the cancellation.
             error = stall ?? exception;
-            if (Attempt is { } attempt && error is not OperationCanceledException)
+            if (Attempt is { } attempt && error is not OperationCanceledException && !_failureReported)
             {
                 listenerException = _call.RaiseAttemptFailed(new HttpErrorEvent(error, _call, attempt.Number, timings));
             }

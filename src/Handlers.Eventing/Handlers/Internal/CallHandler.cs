@@ -39,6 +39,11 @@ internal sealed class CallHandler : DelegatingHandler
             return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
         }
 
+        if (_options.ResponseBody.MaxResumeAttempts > 0)
+        {
+            call.EnableResume((resume, token) => base.SendAsync(resume, token));
+        }
+
         HttpResponseMessage response;
         try
         {

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace Handlers.Eventing.Internal;
+
+// Resume (ResponseBodyOptions.MaxResumeAttempts, design.md §5): when a read of the returned body fails with a transport
+// failure and the response is resumable, the reader asks the call for the rest with Range/If-Range through the pipeline
+// below the call part, and on a 206 that continues this body it swaps the source and reads on: the caller's stream, its
+// counts and its idle clock stay. The reader does this itself, one read at a time, so nothing else touches the source.
+internal sealed partial class ResponseBodyObserver
+{
+    private long _wireBase;        // wire bytes delivered by the sources before this one
+    private bool _failureReported; // the failed attempt's httpError was raised by a resume that was then refused
+
+    /// <summary>Gets the wire bytes the current source (attempt) delivered.</summary>
+    public long SourceWireBytes => WireBytes - _wireBase;
+
+    /// <summary>
+    /// Tries to resume the body after a read failed with <paramref name="exception"/>. Returns <see langword="true"/> when
+    /// the body goes on from a new source (the caller's read must be made again), <see langword="false"/> when the read must
+    /// fail as it would have; throws the failure that could not be resumed when a resume was tried and refused or failed.
+    /// </summary>
+    public async ValueTask<bool> TryResumeAsync(Exception exception, CancellationToken callerToken, bool openStream, bool async)
+    {
+        var failure = Volatile.Read(ref _idleState) == IdleFired && _stall is { } stall ? stall : exception;
+        if (!IsTransportFailure(failure) || !_call.IsReturnedBody(this) || Volatile.Read(ref _aborted) != 0
+            || Volatile.Read(ref _closed) != 0 || callerToken.IsCancellationRequested || Attempt is not { } failed
+            || ResumeRequest() is not { } resume || !_call.TryTakeResume())
+        {
+            return false;
+        }
+
+        // The failed attempt has ended: its httpError (a transport failure), then its measurements and the retry event.
+        StopIdleClock();
+        Volatile.Write(ref _idleState, IdleOff);
+        _stall = null;
+        var timings = failed.EndTimings();
+        if (_call.RaiseAttemptFailed(new HttpErrorEvent(failure, _call, failed.Number, timings)) is { } listenerFault)
+        {
+            resume.Dispose();
+            Fault.Rethrow(FailByListener(listenerFault));
+        }
+
+        _failureReported = true;
+        _call.OnResumingFrom(failure);
+        _source.Release();
+
+        // A fresh token source: the failed read's may have been cancelled by the idle clock. The clock bounds the resume.
+        DisposeReadCancellation();
+        var token = ReadToken(callerToken);
+        StartIdleClock();
+        HttpResponseMessage? response = null;
+        try
+        {
+            var sending = _call.SendResumeAsync(resume, token);
+            response = async ? await sending.ConfigureAwait(false) : sending.GetAwaiter().GetResult();
+            if (StopIdleClock() is not null || !Continues(response) || response.Content is not ObservedResponseContent next)
+            {
+                // Refused (another answer, another validator or length): its httpHeaders was raised, its body goes unread.
+                response.Dispose();
+                Fault.Rethrow(OnFailure(failure));
+                return false;
+            }
+
+            // The 206 continues this body: read on from its source, with this body's counts.
+            _call.OnResumed(failed, SourceWireBytes, failure);
+            _wireBase = WireBytes;
+            _source = next.Observer.Source;
+            _failureReported = false;
+            if (openStream)
+            {
+                var stream = async
+                    ? await _source.Content.ReadAsStreamAsync(token).ConfigureAwait(false)
+                    : _source.Content.ReadAsStream(token);
+                _source.SetStream(stream);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (!ReferenceEquals(ex, failure) && !ReferenceEquals(ex, _thrown))
+        {
+            // The resume's send failed (its attempt raised its own httpError), or the abort or the caller ended it.
+            StopIdleClock();
+            response?.Dispose();
+            Fault.Rethrow(OnFailure(
+                Volatile.Read(ref _aborted) != 0 ? ex
+                : callerToken.IsCancellationRequested ? AsCallerSawIt(ex, callerToken)
+                : failure));
+            return false;
+        }
+        finally
+        {
+            resume.Dispose();
+        }
+    }
+
+    private static bool IsTransportFailure(Exception exception) => exception switch
+    {
+        OperationCanceledException => false,
+        IOException => true,
+        HttpRequestException { InnerException: IOException } => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Returns the request that asks for the rest of this body, or <see langword="null"/> when the response is not resumable:
+    /// a GET without a Range of its own, 200 or 206 with a known complete length, a strong ETag (or, not encoded, a
+    /// Last-Modified), ranges accepted, not decoded by the library or a primary handler.
+    /// </summary>
+    private HttpRequestMessage? ResumeRequest()
+    {
+        if (_call.Response.HttpResponse is not { } response || response.RequestMessage is not { } request
+            || request.Method != HttpMethod.Get || request.Headers.Range is not null
+            || Decodes || DecodedBelow || CompleteLength(response) is null)
+        {
+            return null;
+        }
+
+        var etag = response.Headers.ETag;
+        var encoded = response.Content.Headers.ContentEncoding.Count > 0;
+        RangeConditionHeaderValue condition;
+        if (etag is { IsWeak: false })
+        {
+            condition = new RangeConditionHeaderValue(etag);
+        }
+        else if (!encoded && response.Content.Headers.LastModified is { } lastModified)
+        {
+            condition = new RangeConditionHeaderValue(lastModified);
+        }
+        else
+        {
+            return null;
+        }
+
+        if (response.StatusCode != HttpStatusCode.PartialContent && !response.Headers.AcceptRanges.Contains("bytes"))
+        {
+            return null;
+        }
+
+        // The request as it stood after its send: its final URI (after redirects), its headers as the handlers left them.
+        var resume = new HttpRequestMessage(HttpMethod.Get, request.RequestUri)
+        {
+            Version = request.Version,
+            VersionPolicy = request.VersionPolicy,
+        };
+        foreach (var header in request.Headers.NonValidated)
+        {
+            resume.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
+        resume.Headers.Range = new RangeHeaderValue(WireBytes, null);
+        resume.Headers.IfRange = condition;
+        return resume;
+    }
+
+    /// <summary>Returns the complete length of the body a response carries: its Content-Length, or a 206's Content-Range length.</summary>
+    private static long? CompleteLength(HttpResponseMessage response) => response.StatusCode switch
+    {
+        HttpStatusCode.OK => response.Content.Headers.ContentLength,
+        HttpStatusCode.PartialContent => response.Content.Headers.ContentRange?.Length,
+        _ => null,
+    };
+
+    /// <summary>Tells whether <paramref name="next"/> continues this body: a 206 at the offset, same length, validator and coding.</summary>
+    private bool Continues(HttpResponseMessage next)
+    {
+        var first = _call.Response.HttpResponse!;
+        return next.StatusCode == HttpStatusCode.PartialContent
+            && next.Content.Headers.ContentRange is { HasRange: true, From: { } from, Length: { } length }
+            && from == WireBytes
+            && length == CompleteLength(first)
+            && (first.Headers.ETag is not { } etag || (next.Headers.ETag is { IsWeak: false } tag && tag.Tag == etag.Tag))
+            && first.Content.Headers.ContentEncoding.SequenceEqual(next.Content.Headers.ContentEncoding, StringComparer.OrdinalIgnoreCase);
+    }
+}
