@@ -12,6 +12,7 @@ if (args is ["--readme-examples"])
 {
     await ProgressBarAsync();
     StalledDownload();
+    ResumedDownload();
     await TypedClientAsync();
     LifecycleLogging();
     await AwsStyleAsync();
@@ -82,6 +83,12 @@ static void StalledDownload()
 {
     var services = new ServiceCollection();
     services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
+}
+
+static void ResumedDownload()
+{
+    var services = new ServiceCollection();
+    services.AddHttpClient("files").AddEventing(o => o.ResponseBody.MaxResumeAttempts = 3);
 }
 
 static async Task TypedClientAsync()

@@ -34,6 +34,12 @@ internal static class ReadmeSnippets
         services.AddHttpClient("files").AddEventing(o => o.ResponseBody.IdleTimeout = TimeSpan.FromSeconds(30));
     }
 
+    public static void ResumedDownload(IServiceCollection services)
+    {
+        // README: A download that breaks resumes
+        services.AddHttpClient("files").AddEventing(o => o.ResponseBody.MaxResumeAttempts = 3);
+    }
+
     public static async Task TypedClientsAsync(IServiceCollection services, IServiceProvider provider, ProgressBarStub bar)
     {
         // README: Typed clients (Refit, Kiota, Flurl)

@@ -108,7 +108,7 @@ internal sealed class CallTelemetry : CallObserver
         var tags = new ActivityTagsCollection
         {
             { TelemetryNames.Attempt, TelemetryValues.Box(retry.Attempt) },
-            { TelemetryNames.AttemptKind, retry.Kind == HttpAttemptKind.Hedge ? "hedge" : "retry" },
+            { TelemetryNames.AttemptKind, retry.Kind switch { HttpAttemptKind.Hedge => "hedge", HttpAttemptKind.Resume => "resume", _ => "retry" } },
         };
         if (retry.Delay is { } delay)
         {
