@@ -333,27 +333,4 @@ public sealed partial class HttpCall
             ((Action<HttpCallResponse>)listener)(Response);
         }
     }
-
-    private void ApplyCallConfigurations(EventingOptions options, IServiceProvider? services, ref List<Exception>? failures)
-    {
-        BeginFrontInsertion();
-        try
-        {
-            foreach (var configure in options.CallConfigurations)
-            {
-                try
-                {
-                    configure(this, services);
-                }
-                catch (Exception ex)
-                {
-                    (failures ??= []).Add(ex);
-                }
-            }
-        }
-        finally
-        {
-            EndFrontInsertion();
-        }
-    }
 }

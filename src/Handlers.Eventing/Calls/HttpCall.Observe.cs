@@ -108,4 +108,28 @@ public sealed partial class HttpCall
             Fault.Rethrow(first);
         }
     }
+
+    /// <summary>Runs the client-level configurations (<see cref="EventingOptions.OnCall(Action{HttpCall})"/>): their listeners go before the call's own.</summary>
+    private void ApplyCallConfigurations(EventingOptions options, IServiceProvider? services, ref List<Exception>? failures)
+    {
+        BeginFrontInsertion();
+        try
+        {
+            foreach (var configure in options.CallConfigurations)
+            {
+                try
+                {
+                    configure(this, services);
+                }
+                catch (Exception ex)
+                {
+                    (failures ??= []).Add(ex);
+                }
+            }
+        }
+        finally
+        {
+            EndFrontInsertion();
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace Handlers.Eventing.Internal;
 /// source, raises the chunk events and reports the end of the body. It holds no transport stream of its own. Reads allocate
 /// nothing per chunk.
 /// </summary>
-internal sealed class ObservedResponseStream : Stream
+internal sealed class ObservedResponseStream : ReadOnlyStream
 {
     private readonly ResponseBodyObserver _body;
     private byte[]? _scratch;
@@ -15,20 +15,6 @@ internal sealed class ObservedResponseStream : Stream
     public ObservedResponseStream(ResponseBodyObserver body)
     {
         _body = body;
-    }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
-
-    public override long Position
-    {
-        get => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
-        set => throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
     }
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -60,29 +46,8 @@ internal sealed class ObservedResponseStream : Stream
         return Read(one) == 1 ? one[0] : -1;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _body.ReadAsync(buffer, cancellationToken);
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public override long Seek(long offset, SeekOrigin origin) =>
-        throw new NotSupportedException("The response stream does not support seeking; read it to its end instead.");
-
-    public override void SetLength(long value) =>
-        throw new NotSupportedException("The response stream is read-only.");
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        throw new NotSupportedException("The response stream is read-only.");
 
     protected override void Dispose(bool disposing)
     {

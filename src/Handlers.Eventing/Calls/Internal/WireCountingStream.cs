@@ -8,7 +8,7 @@ namespace Handlers.Eventing.Internal;
 /// decoder that tells zlib from raw deflate. Reads allocate nothing per chunk.
 /// </summary>
 /// <remarks>One reader at a time (the decoder); <see cref="BytesRead"/> may be read from any thread.</remarks>
-internal sealed class WireCountingStream(Stream transport) : Stream
+internal sealed class WireCountingStream(Stream transport) : ReadOnlyStream
 {
     private readonly Stream _transport = transport;
     private long _bytesRead;
@@ -16,20 +16,6 @@ internal sealed class WireCountingStream(Stream transport) : Stream
 
     /// <summary>Gets the bytes read from the transport so far.</summary>
     public long BytesRead => Volatile.Read(ref _bytesRead);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Reads the first byte of the body and keeps it for the next read; returns it, or -1 for an empty body.</summary>
     public async ValueTask<int> PeekFirstByteAsync(CancellationToken cancellationToken)
@@ -45,12 +31,6 @@ internal sealed class WireCountingStream(Stream transport) : Stream
         Span<byte> one = stackalloc byte[1];
         var read = _transport.Read(one);
         return Keep(read, one[0]);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
     }
 
     public override int Read(Span<byte> buffer)
@@ -72,12 +52,6 @@ internal sealed class WireCountingStream(Stream transport) : Stream
         return Read(one) == 1 ? one[0] : -1;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (TakePeeked(buffer.IsEmpty) is { } first)
@@ -96,16 +70,6 @@ internal sealed class WireCountingStream(Stream transport) : Stream
         Count(read);
         return new ValueTask<int>(read);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -7,38 +7,12 @@ namespace Handlers.Eventing.Internal;
 /// servers send raw deflate (RFC 1951), so the first read peeks at the first byte — a low nibble of 8 is zlib's header — and
 /// reads through <see cref="ZLibStream"/> or <see cref="DeflateStream"/> from then on.
 /// </summary>
-internal sealed class ZLibOrDeflateStream(WireCountingStream source) : Stream
+internal sealed class ZLibOrDeflateStream(WireCountingStream source) : ReadOnlyStream
 {
     private readonly WireCountingStream _source = source;
     private Stream? _decoder;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
-
     public override int Read(Span<byte> buffer) => (_decoder ?? Choose(_source.PeekFirstByte())).Read(buffer);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _decoder is { } decoder ? decoder.ReadAsync(buffer, cancellationToken) : ChooseAndReadAsync(buffer, cancellationToken);
@@ -55,16 +29,6 @@ internal sealed class ZLibOrDeflateStream(WireCountingStream source) : Stream
         var decoder = _decoder ?? Choose(await _source.PeekFirstByteAsync(cancellationToken).ConfigureAwait(false));
         await decoder.CopyToAsync(destination, bufferSize, cancellationToken).ConfigureAwait(false);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -167,7 +167,7 @@ public class DecodingContentTests
     }
 
     /// <summary>Gives <c>data[..split]</c> first (as far as each read's buffer goes), then the rest, never across the split.</summary>
-    private sealed class SplitStream(byte[] data, int split) : ReadOnlyStream
+    private sealed class SplitStream(byte[] data, int split) : global::Handlers.Eventing.Testing.ReadOnlyStream
     {
         private int _position;
 
