@@ -56,6 +56,9 @@ public sealed class FaultMatrixTests
 
         /// <summary><see cref="CancelMidBody"/> on a client whose idle clock runs (a long timeout the cancellation beats).</summary>
         CancelMidBodyIdleClockOn,
+
+        /// <summary>The connection is cut mid-body and the library resumes the body with Range (issue 25): the call succeeds.</summary>
+        ResumedMidBody,
     }
 
     /// <summary>The ways a caller consumes the response.</summary>
@@ -109,7 +112,7 @@ public sealed class FaultMatrixTests
         var all = Enum.GetValues<Path>().Length * Enum.GetValues<Mode>().Length;
         var omitted = Enum.GetValues<Path>().SelectMany(p => Enum.GetValues<Mode>().Select(m => OmittedBecause(p, m))).Count(r => r is not null);
 
-        Assert.Equal(110, all);
+        Assert.Equal(115, all);
         Assert.Equal(4, omitted);
         Assert.Equal(all - omitted, Cells().Count());
     }
@@ -125,7 +128,7 @@ public sealed class FaultMatrixTests
     private static async Task RunCellAsync(LoopbackServer server, Path path, Mode mode)
     {
         var documented = path is Path.AbortBeforeSend or Path.AbortWaitingForHeaders or Path.AbortMidBody or Path.AbortMidBodyIdleClockOn
-            or Path.StallMidBody
+            or Path.StallMidBody or Path.ResumedMidBody
             or Path.ListenerThrowsInHttpHeaders or Path.ListenerThrowsInHttpData or Path.ListenerThrowsInSuccess or Path.ListenerThrowsInComplete;
         var expected = documented ? null : (await RunAsync(server, path, BaselineMode(path, mode), eventing: false)).Outcome;
         var actual = await RunAsync(server, path, mode, eventing: true);
@@ -148,6 +151,14 @@ public sealed class FaultMatrixTests
                 && expected.ExceptionType == actual.Outcome.ExceptionType
                 && expected.InnerType == actual.Outcome.InnerType,
                 $"without eventing: {expected}{Environment.NewLine}with eventing:    {actual.Outcome}");
+        }
+        else if (path == Path.ResumedMidBody)
+        {
+            // Resumed: the caller read the whole body from one stream, as if the connection had never been cut.
+            Assert.Null(actual.Outcome.Exception);
+            Assert.True(actual.Outcome.BodyLength is null or 100_000, $"the caller saw {actual.Outcome}");
+            Assert.Equal(1, call.Response.RetryCount);
+            Assert.Equal(100_000, call.Response.BytesReceived);
         }
         else if (path == Path.StallMidBody)
         {
@@ -209,6 +220,7 @@ public sealed class FaultMatrixTests
             Path.SlowBodyTimeout => "timeout",
             Path.StallMidBody => "stall",
             Path.AbortMidBodyIdleClockOn or Path.CancelMidBodyIdleClockOn => "idle",
+            Path.ResumedMidBody => "resume",
             _ => "matrix",
         };
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(clientName);
@@ -227,6 +239,9 @@ public sealed class FaultMatrixTests
             var c = call;
             switch (path)
             {
+                case Path.ResumedMidBody:
+                    server.SignalDelivered(call, key);
+                    break;
                 case Path.ResetMidBody:
                     // The server resets once the client saw data.
                     call.Once(HttpEvents.HttpData, _ => server.Signal(key));
@@ -309,6 +324,7 @@ public sealed class FaultMatrixTests
         Path.CancelMidBody or Path.AbortMidBody or Path.StallMidBody or Path.AbortMidBodyIdleClockOn or Path.CancelMidBodyIdleClockOn =>
             server.Url("hang-body/100000?send=20000"),
         Path.DisposedUnread => server.Url("bytes/100000"),
+        Path.ResumedMidBody => server.Url($"resume/100000?key={key}&cut=20000"),
         _ => throw new ArgumentOutOfRangeException(nameof(path)),
     };
 
@@ -422,6 +438,7 @@ public sealed class FaultMatrixTests
             ("timeout", TimeSpan.FromMilliseconds(250), Timeout.InfiniteTimeSpan),
             ("stall", TimeSpan.FromSeconds(100), TimeSpan.FromMilliseconds(250)),
             ("idle", TimeSpan.FromSeconds(100), TimeSpan.FromSeconds(60)),
+            ("resume", TimeSpan.FromSeconds(100), Timeout.InfiniteTimeSpan),
         })
         {
             var builder = services.AddHttpClient(name, c => c.Timeout = timeout)
@@ -429,7 +446,11 @@ public sealed class FaultMatrixTests
                 .AddTestRetry(maxRetryAttempts: 2);
             if (eventing)
             {
-                builder.AddEventing(o => o.ResponseBody.IdleTimeout = idle);
+                builder.AddEventing(o =>
+                {
+                    o.ResponseBody.IdleTimeout = idle;
+                    o.ResponseBody.MaxResumeAttempts = name == "resume" ? 1 : 0;
+                });
             }
             else
             {
