@@ -52,11 +52,13 @@ public sealed class EventingOptions
     /// <remarks>
     /// <para>
     /// Applies to clients configured with <c>AddEventing()</c>; the category is <c>Handlers.Eventing.HttpCall.{clientName}</c>.
-    /// Each call logs its start and each attempt's headers (Debug), each retry with its kind, reason and delay (Warning), and
-    /// its end in one line with method, URI (query values redacted), status, attempt, bytes sent and received, time to
-    /// headers, total time to the end of the body, outcome, and the phase timings when <see cref="CollectTimings"/> is on
-    /// (Information on success, Warning on error). Isolated listener exceptions are logged too. Attempts are numbered from 1
-    /// (Polly's own logs count them from 0).
+    /// Each call logs its start and each attempt's headers (Debug), each retry or resume with its kind, reason and delay
+    /// (Warning), each hedged attempt with the time since the previous one started (Information; the losing attempt at
+    /// Debug), and its end in one line with method, URI (as <see cref="RedactUri"/> writes it), status, attempt, bytes sent
+    /// and received (on the wire, with the decoded count when the library decoded the body), time to headers, duration to the
+    /// end of the body, outcome (<c>Stalled (…)</c> for a body that hit <see cref="ResponseBodyOptions.IdleTimeout"/>), and the
+    /// returned attempt's phases when <see cref="CollectTimings"/> is on (Information on success, Warning on error). Isolated
+    /// listener exceptions are logged too. Attempts are numbered from 1 (Polly's own logs count them from 0).
     /// </para>
     /// <para>
     /// The logger is one of the library's own observers, not a listener of the call, and the levels are checked when a call
@@ -65,7 +67,9 @@ public sealed class EventingOptions
     /// <para>
     /// <c>IHttpClientFactory</c>'s default logging also logs every request (four messages per call, ending at the headers).
     /// To keep only this line, remove it for the client with <c>RemoveAllLoggers()</c>:
-    /// <c>services.AddHttpClient("files").RemoveAllLoggers().AddEventing(o =&gt; o.LogLifecycle = true)</c>.
+    /// <c>services.AddHttpClient("files").RemoveAllLoggers().AddEventing(o =&gt; o.LogLifecycle = true)</c>; with a resilience
+    /// handler, also filter Polly's own lines (<c>logging.AddFilter("Polly", LogLevel.Error)</c>) for one line per call plus
+    /// one per retry.
     /// </para>
     /// </remarks>
     public bool LogLifecycle { get; set; }
