@@ -115,7 +115,10 @@ public sealed class EventingOptions
     /// <remarks>With <c>AddEventing()</c>, invalid values fail options validation when the client is created (or at host start).</remarks>
     public ProgressThrottle? ProgressThrottle { get; set; }
 
-    /// <summary>Gets or sets the options that act on response bodies (each off by default): automatic decompression and the idle timeout.</summary>
+    /// <summary>
+    /// Gets or sets the options that act on response bodies instead of only observing them, each off by default: the
+    /// library's own decoding, the idle timeout of a stalled body, and resuming a body cut mid-stream.
+    /// </summary>
     /// <value>Never <see langword="null"/>; the default has every option off.</value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
     public ResponseBodyOptions ResponseBody
