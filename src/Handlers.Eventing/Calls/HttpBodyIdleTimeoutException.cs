@@ -31,6 +31,10 @@ public sealed class HttpBodyIdleTimeoutException : HttpIOException
     /// <summary>Gets the bytes of the body (decoded, when the library decoded it) delivered to the caller before it stalled.</summary>
     public long BytesReceived { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>The message says what happened and how to change it, without the <c>(Unknown)</c> error category <see cref="HttpIOException"/> appends.</remarks>
+    public override string Message => FormatMessage(IdleTimeout, BytesReceived);
+
     private static string FormatMessage(TimeSpan idleTimeout, long bytesReceived) => string.Create(
         CultureInfo.InvariantCulture,
         $"The response body received no byte for {idleTimeout.TotalSeconds:0.###} s after {bytesReceived} bytes, and was abandoned. Raise ResponseBodyOptions.IdleTimeout (or HttpCall.BodyIdleTimeout for this call) if the server may pause that long.");

@@ -42,6 +42,10 @@ public class BodyIdleTimeoutTests
 
         Assert.Equal(s_short, thrown.IdleTimeout);
         Assert.Equal(Sent, thrown.BytesReceived);
+        Assert.Equal(
+            "The response body received no byte for 0.3 s after 16384 bytes, and was abandoned. Raise ResponseBodyOptions.IdleTimeout " +
+            "(or HttpCall.BodyIdleTimeout for this call) if the server may pause that long.",
+            thrown.Message);
         Assert.IsAssignableFrom<HttpIOException>(thrown);
         Assert.Same(thrown, final.Error);
         Assert.Same(thrown, Assert.Single(recorder.HttpErrors));
