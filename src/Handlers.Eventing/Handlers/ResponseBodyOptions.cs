@@ -76,8 +76,8 @@ public sealed class ResponseBodyOptions
     /// never cancellation, <see cref="HttpCall.Abort"/>, disposal or a listener's exception; and only a resumable response: a
     /// GET whose request has no <c>Range</c> of its own, status 200 or 206 with a known length, a strong <c>ETag</c> (or, for a
     /// body that is not encoded, a <c>Last-Modified</c>) to send as <c>If-Range</c>, and <c>Accept-Ranges: bytes</c> or a 206.
-    /// A body a primary handler decoded is not resumable; one the library decodes (<see cref="AutomaticDecompression"/>) is not
-    /// resumed by this version.
+    /// A body the library decodes (<see cref="AutomaticDecompression"/>) resumes at its encoded offset, its decoder going on
+    /// under the new bytes; a body a primary handler decoded is not resumable (its encoded offset is unknown).
     /// </para>
     /// <para>
     /// The new attempt is the request as it stood after its send (its final URI, its headers as the handlers left them) sent

@@ -85,6 +85,74 @@ public class ResumeTests
         Assert.Equal($"bytes={offset}- | {LoopbackServer.ResumeETag(Length)}", requests[1]);
     }
 
+    public static TheoryData<bool, ReadPath> DecodedPaths()
+    {
+        var data = new TheoryData<bool, ReadPath>();
+        foreach (var http2 in new[] { false, true })
+        {
+            foreach (var path in new[] { ReadPath.StreamReadAsync, ReadPath.StreamRead, ReadPath.ContentCopyToAsync, ReadPath.ContentCopyTo, ReadPath.Buffered, ReadPath.AwsCall })
+            {
+                data.Add(http2, path);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(DecodedPaths))]
+    public async Task DecodedBody_ResumedAtItsEncodedOffset_DecoderGoesOn(bool http2, ReadPath path)
+    {
+        var server = await LoopbackServer.Shared;
+        var options = ResumeOptions(1);
+        options.ResponseBody.AutomaticDecompression = DecompressionMethods.All;
+        using var client = LoopbackVersions.EventingClient(http2, options);
+        var key = LoopbackServer.NewKey();
+        var encoded = LoopbackServer.GzippedResumeText(Length);
+        var cut = encoded.Length / 3;
+
+        var (call, body, recorder, retries) = await DownloadAsync(server, client, http2, $"resume/{Length}?key={key}&cut={cut}&encoding=gzip", path);
+
+        Assert.Null((await call.Completion.WithTimeout()).Error);
+        Assert.Equal(SHA256.HashData(LoopbackServer.ResumeText(Length)), SHA256.HashData(body));
+        Assert.Equal(HttpAttemptKind.Resume, Assert.Single(retries).Kind);
+
+        // The wire pair counts the encoded body across both attempts; the decoded count goes on too.
+        var progress = recorder.DownloadProgress.ToArray();
+        Assert.All(progress, p => Assert.Equal(encoded.Length, p.WireTotal));
+        Assert.All(progress.Zip(progress.Skip(1)), p => Assert.True(p.Second.WireLoaded >= p.First.WireLoaded && p.Second.Loaded >= p.First.Loaded));
+        Assert.Equal(encoded.Length, progress[^1].WireLoaded);
+        Assert.Equal(Length, progress[^1].Loaded);
+        Assert.Equal(1.0, progress[^1].Fraction);
+        Assert.Equal($"bytes={cut}- | {LoopbackServer.ResumeETag(encoded.Length)}", server.ResumeRequests(key)[1]);
+    }
+
+    [Fact]
+    public async Task BodyDecodedByThePrimaryHandler_NotResumable()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.Client(false, new EventingHandler(
+            new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All }, ResumeOptions(1)));
+        var key = LoopbackServer.NewKey();
+        var cut = LoopbackServer.GzippedResumeText(Length).Length / 3;
+        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={cut}&encoding=gzip");
+        var call = HttpCall.For(request);
+        var retries = 0;
+        call.On(HttpEvents.Retry, _ => retries++);
+
+        // The caller never sees the encoded offset: tell the server when the whole first part arrived, from below the decoder.
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout())
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync();
+            server.Signal($"{key}@{cut}");
+            await Assert.ThrowsAnyAsync<IOException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        }
+
+        Assert.NotNull((await call.Completion.WithTimeout()).Error);
+        Assert.Equal(0, retries);
+        Assert.Single(server.ResumeRequests(key));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

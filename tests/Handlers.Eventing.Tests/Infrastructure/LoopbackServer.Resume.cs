@@ -14,10 +14,38 @@ public sealed partial class LoopbackServer
 
     private static readonly DateTimeOffset s_resumeLastModified = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
+    private static readonly ConcurrentDictionary<int, byte[]> s_gzippedText = new();
+
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _resumeRequests = new();
 
+    /// <summary>Returns n bytes of text that gzip halves (letters from a seeded generator): the body /resume?encoding=gzip encodes.</summary>
+    public static byte[] ResumeText(int n)
+    {
+        var random = new Random(n);
+        var text = new byte[n];
+        for (var i = 0; i < n; i++)
+        {
+            text[i] = (byte)('a' + random.Next(16));
+        }
+
+        return text;
+    }
+
+    /// <summary>Returns the gzip encoding of <see cref="ResumeText"/>(n), as /resume?encoding=gzip serves it.</summary>
+    public static byte[] GzippedResumeText(int n) => s_gzippedText.GetOrAdd(n, static n =>
+    {
+        var encoded = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(encoded, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(ResumeText(n));
+        }
+
+        return encoded.ToArray();
+    });
+
     /// <summary>Makes <paramref name="call"/> tell the /resume endpoint of <paramref name="key"/> how many bytes it received.</summary>
-    public void SignalDelivered(HttpCall call, string key) => call.On(HttpEvents.HttpDownloadProgress, p => Signal($"{key}@{p.Loaded}"));
+    public void SignalDelivered(HttpCall call, string key) =>
+        call.On(HttpEvents.HttpDownloadProgress, p => Signal($"{key}@{p.WireLoaded ?? p.Loaded}"));
 
     /// <summary>Returns what the /resume endpoint received for <paramref name="key"/>: one "Range | If-Range" line per request.</summary>
     public IReadOnlyList<string> ResumeRequests(string key) => _resumeRequests.TryGetValue(key, out var requests) ? [.. requests] : [];
@@ -34,6 +62,15 @@ public sealed partial class LoopbackServer
         app.MapGet("/resume/{n:long}", async (HttpContext context, long n) =>
         {
             var query = context.Request.Query;
+
+            // encoding=gzip: the body is the gzip encoding of ResumeText(n), and every offset and length counts encoded bytes.
+            var encodedBody = (string?)query["encoding"] == "gzip" ? GzippedResumeText((int)n) : null;
+            if (encodedBody is not null)
+            {
+                n = encodedBody.Length;
+                context.Response.Headers.ContentEncoding = "gzip";
+            }
+
             var key = (string?)query["key"] ?? NewKey();
             var cut = long.Parse((string?)query["cut"] ?? "0", CultureInfo.InvariantCulture);
             var cuts = int.Parse((string?)query["cuts"] ?? "1", CultureInfo.InvariantCulture);
@@ -107,7 +144,15 @@ public sealed partial class LoopbackServer
             try
             {
                 await response.StartAsync(context.RequestAborted);
-                await WriteRangeAsync(context, from, stopAt);
+                if (encodedBody is not null)
+                {
+                    await response.Body.WriteAsync(encodedBody.AsMemory((int)from, (int)(stopAt - from)), context.RequestAborted);
+                }
+                else
+                {
+                    await WriteRangeAsync(context, from, stopAt);
+                }
+
                 await response.Body.FlushAsync(context.RequestAborted);
                 if (breaks && stopAt < n)
                 {

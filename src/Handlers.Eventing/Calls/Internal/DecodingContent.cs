@@ -16,7 +16,9 @@ namespace Handlers.Eventing.Internal;
 /// </remarks>
 internal sealed class DecodingContent : HttpContent
 {
-    private readonly HttpContent _encoded;
+    private HttpContent _encoded; // replaced by a resume, which keeps the decoder and swaps the encoded body under it
+    private Stream? _decoded;
+    private bool _resumed; // a resume swapped the wire under the open decoded stream: the next copy goes on from it
     private readonly DecompressionMethods _coding;
     private WireCountingStream? _wire;
     private bool _consumed;
@@ -143,16 +145,38 @@ internal sealed class DecodingContent : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
+    /// <summary>Gets the encoded content the decoder reads (the transport's, or a resume's).</summary>
+    public HttpContent EncodedContent => _encoded;
+
+    /// <summary>
+    /// Goes on decoding from <paramref name="encoded"/>, a resume's answer with the rest of the same encoded body, whose stream
+    /// <paramref name="transport"/> is: the decoder and its state stay, only the wire under it changes.
+    /// </summary>
+    public void ResumeFrom(HttpContent encoded, Stream transport)
+    {
+        var failed = _encoded;
+        _encoded = encoded;
+        _wire!.ReplaceTransport(transport);
+        _resumed = true;
+        failed.Dispose();
+    }
+
+    /// <summary>Releases the failed transport's stream, keeping the decoder for a resume.</summary>
+    public void ReleaseTransport() => Volatile.Read(ref _wire)?.ReleaseTransport();
+
+    // A copy that failed leaves the decoded stream open: a resume swaps the wire under it and the next copy goes on from it.
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        using var decoded = await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
+        var decoded = ContinuedStream() ?? await CreateContentReadStreamAsync(cancellationToken).ConfigureAwait(false);
         await decoded.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+        await decoded.DisposeAsync().ConfigureAwait(false);
     }
 
     protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        using var decoded = CreateContentReadStream(cancellationToken);
+        var decoded = ContinuedStream() ?? CreateContentReadStream(cancellationToken);
         decoded.CopyTo(stream);
+        decoded.Dispose();
     }
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
@@ -179,10 +203,23 @@ internal sealed class DecodingContent : HttpContent
     {
         if (disposing)
         {
+            _decoded?.Dispose();
             _encoded.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Returns the open decoded stream once after a resume, for the copy that goes on; otherwise <see langword="null"/>.</summary>
+    private Stream? ContinuedStream()
+    {
+        if (!_resumed)
+        {
+            return null;
+        }
+
+        _resumed = false;
+        return _decoded;
     }
 
     private void Consume()
@@ -199,7 +236,7 @@ internal sealed class DecodingContent : HttpContent
     {
         var wire = new WireCountingStream(transport);
         Volatile.Write(ref _wire, wire);
-        return _coding switch
+        return _decoded = _coding switch
         {
             DecompressionMethods.GZip => new GZipStream(wire, CompressionMode.Decompress),
             DecompressionMethods.Brotli => new BrotliStream(wire, CompressionMode.Decompress),

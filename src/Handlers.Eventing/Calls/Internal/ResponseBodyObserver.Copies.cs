@@ -64,28 +64,36 @@ internal sealed partial class ResponseBodyObserver
     /// <summary>Copies the current source to its end (<see langword="true"/>), or resumes after it failed (<see langword="false"/>).</summary>
     private bool CopySource(ResponseCopyStream copy, byte[] buffer, CancellationToken cancellationToken)
     {
+        // A source resumed under a decoder goes on from the stream already open (the decoder's state is in it).
+        var source = _source.Stream;
         try
         {
-            using var source = _source.Content.ReadAsStream(cancellationToken);
-            _source.SetStream(source);
+            if (source is null)
+            {
+                source = _source.Content.ReadAsStream(cancellationToken);
+                _source.SetStream(source);
+            }
+
             int read;
             while ((read = ReadForCopy(source, buffer, cancellationToken)) != 0)
             {
                 copy.Write(buffer, 0, read);
             }
-
-            return true;
         }
         catch (Exception ex)
         {
             if (!TryResumeAsync(ex, cancellationToken, openStream: false, async: false).GetAwaiter().GetResult())
             {
+                source?.Dispose();
                 ThrowFailure(ex, cancellationToken);
                 throw;
             }
 
             return false;
         }
+
+        source.Dispose();
+        return true;
     }
 
     /// <summary>

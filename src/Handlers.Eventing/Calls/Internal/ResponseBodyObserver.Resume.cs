@@ -43,7 +43,15 @@ internal sealed partial class ResponseBodyObserver
 
         _failureReported = true;
         _call.OnResumingFrom(failure);
-        _source.Release();
+        if (Decoder is { } decoder)
+        {
+            // The decoder's state is the body so far: keep it, release only the failed transport under it.
+            decoder.ReleaseTransport();
+        }
+        else
+        {
+            _source.Release();
+        }
 
         // A fresh token source: the failed read's may have been cancelled by the idle clock. The clock bounds the resume.
         DisposeReadCancellation();
@@ -62,11 +70,29 @@ internal sealed partial class ResponseBodyObserver
                 return false;
             }
 
-            // The 206 continues this body: read on from its source, with this body's counts.
+            // The 206 continues this body: read on from its source, with this body's counts. A decoded body keeps its decoder
+            // and takes the new attempt's encoded bytes under it.
             _call.OnResumed(failed, SourceWireBytes, failure);
             _wireBase = WireBytes;
-            _source = next.Observer.Source;
             _failureReported = false;
+            if (Decoder is { } decoding && next.Observer.Source.Decoder is { } nextDecoding)
+            {
+                var encoded = nextDecoding.EncodedContent;
+                var transport = async
+                    ? await encoded.ReadAsStreamAsync(token).ConfigureAwait(false)
+                    : encoded.ReadAsStream(token);
+                decoding.ResumeFrom(encoded, transport);
+                var decoded = _source.Stream;
+                _source = new AttemptBodySource(decoding, next.Observer.Source.Attempt);
+                if (decoded is not null)
+                {
+                    _source.SetStream(decoded);
+                }
+
+                return true;
+            }
+
+            _source = next.Observer.Source;
             if (openStream)
             {
                 var stream = async
@@ -111,13 +137,13 @@ internal sealed partial class ResponseBodyObserver
     {
         if (_call.Response.HttpResponse is not { } response || response.RequestMessage is not { } request
             || request.Method != HttpMethod.Get || request.Headers.Range is not null
-            || Decodes || DecodedBelow || CompleteLength(response) is null)
+            || DecodedBelow || CompleteLength(response) is null)
         {
             return null;
         }
 
         var etag = response.Headers.ETag;
-        var encoded = response.Content.Headers.ContentEncoding.Count > 0;
+        var encoded = Decodes || response.Content.Headers.ContentEncoding.Count > 0;
         RangeConditionHeaderValue condition;
         if (etag is { IsWeak: false })
         {
@@ -153,13 +179,20 @@ internal sealed partial class ResponseBodyObserver
         return resume;
     }
 
-    /// <summary>Returns the complete length of the body a response carries: its Content-Length, or a 206's Content-Range length.</summary>
-    private static long? CompleteLength(HttpResponseMessage response) => response.StatusCode switch
+    /// <summary>
+    /// Returns the complete length on the wire of the body this observer reads: its Content-Length (the encoded one, when the
+    /// library decodes it), or a 206's Content-Range length.
+    /// </summary>
+    private long? CompleteLength(HttpResponseMessage response) => response.StatusCode switch
     {
-        HttpStatusCode.OK => response.Content.Headers.ContentLength,
+        HttpStatusCode.OK => Decoder is { } decoder ? decoder.WireTotal : response.Content.Headers.ContentLength,
         HttpStatusCode.PartialContent => response.Content.Headers.ContentRange?.Length,
         _ => null,
     };
+
+    /// <summary>Returns the content codings a response's body came with (before the library decoded it, if it did).</summary>
+    private static ICollection<string> Encodings(HttpResponseMessage response, AttemptBodySource source) =>
+        (source.Decoder?.EncodedContent ?? response.Content).Headers.ContentEncoding;
 
     /// <summary>Tells whether <paramref name="next"/> continues this body: a 206 at the offset, same length, validator and coding.</summary>
     private bool Continues(HttpResponseMessage next)
@@ -170,6 +203,7 @@ internal sealed partial class ResponseBodyObserver
             && from == WireBytes
             && length == CompleteLength(first)
             && (first.Headers.ETag is not { } etag || (next.Headers.ETag is { IsWeak: false } tag && tag.Tag == etag.Tag))
-            && first.Content.Headers.ContentEncoding.SequenceEqual(next.Content.Headers.ContentEncoding, StringComparer.OrdinalIgnoreCase);
+            && next.Content is ObservedResponseContent observed
+            && Encodings(first, _source).SequenceEqual(Encodings(next, observed.Observer.Source), StringComparer.OrdinalIgnoreCase);
     }
 }

@@ -10,12 +10,38 @@ namespace Handlers.Eventing.Internal;
 /// <remarks>One reader at a time (the decoder); <see cref="BytesRead"/> may be read from any thread.</remarks>
 internal sealed class WireCountingStream(Stream transport) : ReadOnlyStream
 {
-    private readonly Stream _transport = transport;
+    private Stream _transport = transport; // replaced by a resume (the reader's own thread, between reads)
     private long _bytesRead;
     private int _peeked = -1;
 
     /// <summary>Gets the bytes read from the transport so far.</summary>
     public long BytesRead => Volatile.Read(ref _bytesRead);
+
+    /// <summary>
+    /// Goes on reading from <paramref name="transport"/>, the rest of the same encoded body (a resume): the count goes on, and
+    /// the decoder above never knows. The failed transport's stream is released.
+    /// </summary>
+    public void ReplaceTransport(Stream transport)
+    {
+        var failed = _transport;
+        _transport = transport;
+        ReleaseFailed(failed);
+    }
+
+    /// <summary>Releases the transport's stream after it failed, keeping this stream (and the decoder above) for a resume.</summary>
+    public void ReleaseTransport() => ReleaseFailed(_transport);
+
+    private static void ReleaseFailed(Stream failed)
+    {
+        try
+        {
+            failed.Dispose();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Best effort: it only releases the connection.
+        }
+    }
 
     /// <summary>Reads the first byte of the body and keeps it for the next read; returns it, or -1 for an empty body.</summary>
     public async ValueTask<int> PeekFirstByteAsync(CancellationToken cancellationToken)
