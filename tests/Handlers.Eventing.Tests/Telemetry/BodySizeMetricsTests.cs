@@ -39,6 +39,22 @@ public sealed class BodySizeMetricsTests
     }
 
     [Fact]
+    public async Task CallSpan_BodyTheLibraryDecoded_ResponseBodySizeIsTheEncodedBytes()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(metrics: false);
+        using var client = LoopbackVersions.EventingClient(false, DecodingTests.Decoding());
+
+        var (response, body, _) = await DecodingTests.ReadAsync(client, server, false, $"wire/gzip/{Length}", ReadPath.ReadAsync);
+
+        response.Dispose();
+        Assert.Equal(Length, body.Length);
+        var span = Assert.Single(capture.CallActivities);
+        await capture.StoppedAsync(span);
+        Assert.Equal((long)LoopbackServer.WireEncoded("gzip", Length).Length, span.GetTagItem("http.response.body.size"));
+    }
+
+    [Fact]
     public async Task BodySizes_RetriedCall_OneMeasurementPerAttemptTaggedWithItsStatus()
     {
         var server = await LoopbackServer.Shared;

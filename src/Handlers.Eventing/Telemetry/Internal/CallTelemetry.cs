@@ -246,7 +246,8 @@ internal sealed class CallTelemetry : CallObserver
                     activity.SetTag(TelemetryNames.RequestBodySize, size);
                 }
 
-                activity.SetTag(TelemetryNames.ResponseBodySize, response.BytesReceived);
+                // As the conventions define it: the bytes transferred, the encoded ones when the library decoded the body.
+                activity.SetTag(TelemetryNames.ResponseBodySize, response.EncodedBytesReceived ?? response.BytesReceived);
                 if (errorType is not null)
                 {
                     activity.SetTag(TelemetryNames.ErrorType, errorType);
