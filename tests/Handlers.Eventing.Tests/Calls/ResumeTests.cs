@@ -226,6 +226,25 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task ResumeAnswerNeverComes_TheIdleClockEndsTheWait_ReadThrowsTheCutFailure()
+    {
+        var server = await LoopbackServer.Shared;
+        var options = ResumeOptions(1);
+        options.ResponseBody.IdleTimeout = TimeSpan.FromMilliseconds(300);
+        using var client = LoopbackVersions.EventingClient(false, options);
+        var key = LoopbackServer.NewKey();
+
+        var (call, thrown, recorder) = await FailingDownloadAsync(server, client, $"resume/{Length}?key={key}&cut={Cut}&mode=hang");
+
+        var final = await call.Completion.WithTimeout();
+        var cut = Assert.Single(recorder.HttpErrors);
+        Assert.Same(cut, thrown);
+        Assert.Same(cut, final.Error);
+        Assert.IsNotType<HttpBodyIdleTimeoutException>(cut);
+        Assert.Equal("httpHeaders:200,httpError,retry:2,error,complete:True", Names(recorder));
+    }
+
+    [Fact]
     public async Task Exhausted_EachResumeCutAgain_ThirdCutFailsTheCall()
     {
         var server = await LoopbackServer.Shared;

@@ -58,7 +58,8 @@ public sealed partial class LoopbackServer
         // LoopbackServer.SignalDelivered), or with stall=true the body stops and waits for the client to go.
         // A Range request is answered 206 from its offset when If-Range matches; mode= makes the answer wrong on purpose:
         // ignore (200 with the whole body, as nginx's gzip_static), 416, etag (another validator), elsewhere (a range that
-        // starts one byte later), length (another complete length), reset (the resume's connection fails before headers).
+        // starts one byte later), length (another complete length), reset (the resume's connection fails before headers),
+        // hang (the resume's answer never comes).
         app.MapGet("/resume/{n:long}", async (HttpContext context, long n) =>
         {
             var query = context.Request.Query;
@@ -113,6 +114,13 @@ public sealed partial class LoopbackServer
                 if (mode == "reset")
                 {
                     context.Abort();
+                    return;
+                }
+
+                if (mode == "hang")
+                {
+                    // The resume's answer never comes: the client's idle clock must end the wait.
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { });
                     return;
                 }
 

@@ -64,6 +64,7 @@ internal sealed partial class ResponseBodyObserver
             response = async ? await sending.ConfigureAwait(false) : sending.GetAwaiter().GetResult();
             if (StopIdleClock() is not null || !Continues(response) || response.Content is not ObservedResponseContent next)
             {
+                Volatile.Write(ref _idleState, IdleOff);
                 // Refused (another answer, another validator or length): its httpHeaders was raised, its body goes unread.
                 response.Dispose();
                 Fault.Rethrow(OnFailure(failure));
@@ -105,8 +106,10 @@ internal sealed partial class ResponseBodyObserver
         }
         catch (Exception ex) when (!ReferenceEquals(ex, failure) && !ReferenceEquals(ex, _thrown))
         {
-            // The resume's send failed (its attempt raised its own httpError), or the abort or the caller ended it.
+            // The resume's send failed (its attempt raised its own httpError), or the abort, the caller or the idle clock
+            // ended it: the read throws the failure it tried to resume (or the abort, or the caller's cancellation).
             StopIdleClock();
+            Volatile.Write(ref _idleState, IdleOff);
             response?.Dispose();
             Fault.Rethrow(OnFailure(
                 Volatile.Read(ref _aborted) != 0 ? ex
