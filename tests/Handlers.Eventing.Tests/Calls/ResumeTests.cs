@@ -300,6 +300,27 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task RetryListenerThrowsForTheResume_ReadThrowsTheListenersException_NoResumeSent()
+    {
+        var server = await LoopbackServer.Shared;
+        using var client = LoopbackVersions.EventingClient(false, ResumeOptions(1));
+        var key = LoopbackServer.NewKey();
+        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
+        var call = HttpCall.For(request);
+        server.SignalDelivered(call, key);
+        var listenerException = new ListenerException("retry");
+        call.On(HttpEvents.Retry, _ => throw listenerException);
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+
+        Assert.Same(listenerException, thrown);
+        Assert.Same(listenerException, (await call.Completion.WithTimeout()).Error);
+        Assert.Single(server.ResumeRequests(key));
+    }
+
+    [Fact]
     public async Task CallerCancelsInTheResumeRetryEvent_ReadThrowsTheCallersCancellation()
     {
         var server = await LoopbackServer.Shared;

@@ -42,7 +42,13 @@ internal sealed partial class ResponseBodyObserver
         }
 
         _failureReported = true;
-        _call.OnResumingFrom(failure);
+        if (_call.OnResumingFrom(failure) is { } retryFault)
+        {
+            // A retry listener threw: no resume is sent, and the read throws the listener's own exception.
+            resume.Dispose();
+            Fault.Rethrow(FailByListener(retryFault));
+        }
+
         if (Decoder is { } decoder)
         {
             // The decoder's state is the body so far: keep it, release only the failed transport under it.
