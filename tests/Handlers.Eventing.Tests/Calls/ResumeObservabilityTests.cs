@@ -47,6 +47,31 @@ public sealed class ResumeObservabilityTests
     }
 
     [Fact]
+    public async Task Resumed_TheResumeRequestCarriesItsOwnTraceContext()
+    {
+        var server = await LoopbackServer.Shared;
+        using var capture = new TelemetryCapture(runtime: true);
+        using var client = new HttpClient(new EventingHandler(
+            new SocketsHttpHandler(), new EventingOptions { ResponseBody = new ResponseBodyOptions { MaxResumeAttempts = 1 } }));
+        var key = LoopbackServer.NewKey();
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"resume/{Length}?key={key}&cut={Cut}"));
+        server.SignalDelivered(HttpCall.For(request), key);
+
+        using (var response = await client.SendAsync(request).WithTimeout())
+        {
+            Assert.Equal(Length, (await response.Content.ReadAsByteArrayAsync()).Length);
+        }
+
+        // Each attempt's runtime activity wrote its own traceparent: the resume does not carry the cut attempt's.
+        var traceparents = server.ResumeTraceparents(key);
+        Assert.Equal(2, traceparents.Count);
+        Assert.All(traceparents, t => Assert.False(string.IsNullOrEmpty(t)));
+        Assert.NotEqual(traceparents[0], traceparents[1]);
+        Assert.Equal(2, capture.RuntimeActivities.Count);
+        Assert.Equal(capture.RuntimeActivities[1].Id, traceparents[1]);
+    }
+
+    [Fact]
     public async Task Resumed_LifecycleLog_OneLinePerResumeThenTheEnd()
     {
         var server = await LoopbackServer.Shared;

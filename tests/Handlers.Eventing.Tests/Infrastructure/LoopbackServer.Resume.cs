@@ -17,6 +17,10 @@ public sealed partial class LoopbackServer
     private static readonly ConcurrentDictionary<int, byte[]> s_gzippedText = new();
 
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _resumeRequests = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _resumeTraceparents = new();
+
+    /// <summary>Returns the <c>traceparent</c> header of each request the /resume endpoint received for <paramref name="key"/>.</summary>
+    public IReadOnlyList<string> ResumeTraceparents(string key) => _resumeTraceparents.TryGetValue(key, out var values) ? [.. values] : [];
 
     /// <summary>Returns n bytes of text that gzip halves (letters from a seeded generator): the body /resume?encoding=gzip encodes.</summary>
     public static byte[] ResumeText(int n)
@@ -84,6 +88,7 @@ public sealed partial class LoopbackServer
             var log = server._resumeRequests.GetOrAdd(key, static _ => new ConcurrentQueue<string>());
             var index = log.Count;
             log.Enqueue($"{(range.Length == 0 ? "-" : range)} | {(ifRange.Length == 0 ? "-" : ifRange)}");
+            server._resumeTraceparents.GetOrAdd(key, static _ => new ConcurrentQueue<string>()).Enqueue(context.Request.Headers["traceparent"].ToString());
 
             var etag = ResumeETag(n);
             var response = context.Response;

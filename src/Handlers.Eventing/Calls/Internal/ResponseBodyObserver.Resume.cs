@@ -129,6 +129,11 @@ internal sealed partial class ResponseBodyObserver
         }
     }
 
+    private static bool IsTraceHeader(string name) =>
+        name.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || name.Equals("tracestate", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Request-Id", StringComparison.OrdinalIgnoreCase) || name.Equals("baggage", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("Correlation-Context", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsTransportFailure(Exception exception) => exception switch
     {
         OperationCanceledException => false,
@@ -180,7 +185,11 @@ internal sealed partial class ResponseBodyObserver
         };
         foreach (var header in request.Headers.NonValidated)
         {
-            resume.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            // The trace context is the failed attempt's: the runtime writes the resume attempt's own.
+            if (!IsTraceHeader(header.Key))
+            {
+                resume.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
         }
 
         resume.Headers.Range = new RangeHeaderValue(WireBytes, null);
