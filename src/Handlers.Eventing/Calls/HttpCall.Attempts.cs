@@ -63,12 +63,27 @@ public sealed partial class HttpCall
     /// </summary>
     internal void ReportAttemptDecided(HttpAttemptKind kind, TimeSpan? delay, Exception? previousError, HttpStatusCode? previousStatusCode)
     {
+        if (AnnounceAttempt(kind, delay, previousError, previousStatusCode) is { } failure)
+        {
+            lock (SyncRoot)
+            {
+                _attempts.SetAnnounceFault(failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records the decision of the next attempt in the ledger (so that its start raises no second <see cref="HttpEvents.Retry"/>)
+    /// and raises <see cref="HttpEvents.Retry"/>. Returns a listener exception of that event, or <see langword="null"/>.
+    /// </summary>
+    private Exception? AnnounceAttempt(HttpAttemptKind kind, TimeSpan? delay, Exception? previousError, HttpStatusCode? previousStatusCode)
+    {
         int number;
         lock (SyncRoot)
         {
             if (Phase >= CallPhase.Ended)
             {
-                return;
+                return null;
             }
 
             number = _attempts.Announce(ref kind, ref previousError, ref previousStatusCode);
@@ -79,13 +94,7 @@ public sealed partial class HttpCall
             _gate.UseLock();
         }
 
-        if (RaiseRetry(new HttpRetryEvent(this, number, kind, delay, previousError, previousStatusCode)) is { } failure)
-        {
-            lock (SyncRoot)
-            {
-                _attempts.SetAnnounceFault(failure);
-            }
-        }
+        return RaiseRetry(new HttpRetryEvent(this, number, kind, delay, previousError, previousStatusCode));
     }
 
     /// <summary>Records that an attempt's response headers arrived: its send ended.</summary>

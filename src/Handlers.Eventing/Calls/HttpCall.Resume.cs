@@ -31,19 +31,8 @@ public sealed partial class HttpCall
     /// Announces the resume attempt: <see cref="HttpEvents.Retry"/> with <see cref="HttpAttemptKind.Resume"/>. Returns a
     /// listener exception of that event (the resume is then not sent: the read throws it), or <see langword="null"/>.
     /// </summary>
-    internal Exception? OnResumingFrom(Exception failure)
-    {
-        int number;
-        lock (SyncRoot)
-        {
-            var kind = HttpAttemptKind.Resume;
-            Exception? previousError = failure;
-            System.Net.HttpStatusCode? previousStatus = null;
-            number = _attempts.Announce(ref kind, ref previousError, ref previousStatus);
-        }
-
-        return RaiseRetry(new HttpRetryEvent(this, number, HttpAttemptKind.Resume, delay: null, failure, previousStatusCode: null));
-    }
+    internal Exception? OnResumingFrom(Exception failure) =>
+        AnnounceAttempt(HttpAttemptKind.Resume, delay: null, failure, previousStatusCode: null);
 
     /// <summary>
     /// Records that the returned body goes on from a resume attempt: the attempt that failed mid-stream has raised its last

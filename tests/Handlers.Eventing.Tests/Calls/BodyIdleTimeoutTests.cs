@@ -32,10 +32,8 @@ public class BodyIdleTimeoutTests
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
 
         var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.ReadAsync(buffer.AsMemory(Sent)).AsTask().WithTimeout());
         var final = await call.Completion.WithTimeout();
@@ -178,10 +176,8 @@ public class BodyIdleTimeoutTests
         using var request = server.Request(http2, StallPath(key));
         var call = HttpCall.For(request);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
 
         // The caller holds the body without reading for ten timeouts: no read waits, so no clock runs.
         time.Advance(s_short * 10);
@@ -233,10 +229,8 @@ public class BodyIdleTimeoutTests
         using var request = server.Request(http2, StallPath());
         var call = HttpCall.For(request);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
 
         var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
         time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromTicks(1));
@@ -260,10 +254,8 @@ public class BodyIdleTimeoutTests
         var call = HttpCall.For(request);
         call.BodyIdleTimeout = Timeout.InfiniteTimeSpan;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
         var rest = stream.ReadExactlyAsync(buffer.AsMemory(Sent)).AsTask();
         time.Advance(s_short * 10);
         server.Signal(key);
@@ -311,10 +303,8 @@ public class BodyIdleTimeoutTests
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
         var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
         call.Abort();
 
@@ -341,10 +331,8 @@ public class BodyIdleTimeoutTests
         var call = HttpCall.For(request);
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var buffer = new byte[Length];
-        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        await using var body = await ReadUntilStallAsync(client, request);
+        var (stream, buffer) = (body.Stream, body.Buffer);
         using var cancellation = new CancellationTokenSource();
         var read = stream.ReadAsync(buffer.AsMemory(Sent), cancellation.Token).AsTask();
         cancellation.Cancel();
@@ -388,6 +376,16 @@ public class BodyIdleTimeoutTests
         await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
     }
 
+    /// <summary>Sends <paramref name="request"/>, opens its body and reads the <see cref="Sent"/> bytes the server sends before it stalls.</summary>
+    private static async Task<OpenBody> ReadUntilStallAsync(HttpClient client, HttpRequestMessage request)
+    {
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[Length];
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();
+        return new OpenBody(response, stream, buffer);
+    }
+
     private static EventingOptions IdleOptions(TimeSpan timeout, TimeProvider? time = null)
     {
         var options = new EventingOptions { ResponseBody = new ResponseBodyOptions { IdleTimeout = timeout } };
@@ -400,4 +398,14 @@ public class BodyIdleTimeoutTests
     }
 
     private static string StallPath(string? key = null) => $"correctness/stall/{Length}?send={Sent}&key={key ?? LoopbackServer.NewKey()}";
+
+    /// <summary>A response whose body the test reads, disposed (stream, then response) at the end of the test.</summary>
+    private sealed record OpenBody(HttpResponseMessage Response, Stream Stream, byte[] Buffer) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Stream.DisposeAsync();
+            Response.Dispose();
+        }
+    }
 }

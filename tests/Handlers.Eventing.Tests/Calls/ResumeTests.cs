@@ -108,13 +108,13 @@ public class ResumeTests
         options.ResponseBody.AutomaticDecompression = DecompressionMethods.All;
         using var client = LoopbackVersions.EventingClient(http2, options);
         var key = LoopbackServer.NewKey();
-        var encoded = LoopbackServer.GzippedResumeText(Length);
+        var encoded = LoopbackServer.WireEncoded("gzip", Length);
         var cut = encoded.Length / 3;
 
         var (call, body, recorder, retries) = await DownloadAsync(server, client, http2, $"resume/{Length}?key={key}&cut={cut}&encoding=gzip", path);
 
         Assert.Null((await call.Completion.WithTimeout()).Error);
-        Assert.Equal(SHA256.HashData(LoopbackServer.ResumeText(Length)), SHA256.HashData(body));
+        Assert.Equal(SHA256.HashData(LoopbackServer.WireBody(Length)), SHA256.HashData(body));
         Assert.Equal(HttpAttemptKind.Resume, Assert.Single(retries).Kind);
 
         // The wire pair counts the encoded body across both attempts; the decoded count goes on too.
@@ -134,7 +134,7 @@ public class ResumeTests
         using var client = LoopbackVersions.Client(false, new EventingHandler(
             new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All }, ResumeOptions(1)));
         var key = LoopbackServer.NewKey();
-        var cut = LoopbackServer.GzippedResumeText(Length).Length / 3;
+        var cut = LoopbackServer.WireEncoded("gzip", Length).Length / 3;
         using var request = server.Request(false, $"resume/{Length}?key={key}&cut={cut}&encoding=gzip");
         var call = HttpCall.For(request);
         var retries = 0;
@@ -285,17 +285,12 @@ public class ResumeTests
     {
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(false, ResumeOptions(1));
-        var key = LoopbackServer.NewKey();
-        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
-        var call = HttpCall.For(request);
-        server.SignalDelivered(call, key);
-        call.On(HttpEvents.Retry, _ => call.Abort());
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        var (call, thrown, _) = await FailingDownloadAsync(
+            server, client, $"resume/{Length}?key={LoopbackServer.NewKey()}&cut={Cut}", c => c.On(HttpEvents.Retry, _ => c.Abort()));
 
-        Assert.Contains("abort", thrown.Message, StringComparison.OrdinalIgnoreCase);
+        var aborted = Assert.IsAssignableFrom<OperationCanceledException>(thrown);
+        Assert.Contains("abort", aborted.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
     }
 
@@ -305,15 +300,10 @@ public class ResumeTests
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(false, ResumeOptions(1));
         var key = LoopbackServer.NewKey();
-        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
-        var call = HttpCall.For(request);
-        server.SignalDelivered(call, key);
         var listenerException = new ListenerException("retry");
-        call.On(HttpEvents.Retry, _ => throw listenerException);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        var (call, thrown, _) = await FailingDownloadAsync(
+            server, client, $"resume/{Length}?key={key}&cut={Cut}", c => c.On(HttpEvents.Retry, _ => throw listenerException));
 
         Assert.Same(listenerException, thrown);
         Assert.Same(listenerException, (await call.Completion.WithTimeout()).Error);
@@ -325,18 +315,16 @@ public class ResumeTests
     {
         var server = await LoopbackServer.Shared;
         using var client = LoopbackVersions.EventingClient(false, ResumeOptions(1));
-        var key = LoopbackServer.NewKey();
-        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
-        var call = HttpCall.For(request);
-        server.SignalDelivered(call, key);
         using var cancellation = new CancellationTokenSource();
-        call.On(HttpEvents.Retry, _ => cancellation.Cancel());
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.CopyToAsync(Stream.Null, cancellation.Token).WithTimeout());
+        var (call, thrown, _) = await FailingDownloadAsync(
+            server,
+            client,
+            $"resume/{Length}?key={LoopbackServer.NewKey()}&cut={Cut}",
+            c => c.On(HttpEvents.Retry, _ => cancellation.Cancel()),
+            cancellation.Token);
 
-        Assert.Equal(cancellation.Token, thrown.CancellationToken);
+        Assert.Equal(cancellation.Token, Assert.IsAssignableFrom<OperationCanceledException>(thrown).CancellationToken);
         Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
     }
 
@@ -345,16 +333,11 @@ public class ResumeTests
     {
         var server = await LoopbackServer.Shared;
         var client = LoopbackVersions.EventingClient(false, ResumeOptions(1));
-        var key = LoopbackServer.NewKey();
-        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
-        var call = HttpCall.For(request);
-        server.SignalDelivered(call, key);
-        call.On(HttpEvents.HttpError, _ => client.Dispose());
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        await using var stream = await response.Content.ReadAsStreamAsync();
-        var thrown = await Assert.ThrowsAnyAsync<IOException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        var (call, thrown, _) = await FailingDownloadAsync(
+            server, client, $"resume/{Length}?key={LoopbackServer.NewKey()}&cut={Cut}", c => c.On(HttpEvents.HttpError, _ => client.Dispose()));
 
+        Assert.IsAssignableFrom<IOException>(thrown);
         Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
     }
 
@@ -483,15 +466,21 @@ public class ResumeTests
         }
     }
 
-    private static async Task<(HttpCall Call, Exception Thrown, EventRecorder Recorder)> FailingDownloadAsync(LoopbackServer server, HttpClient client, string path)
+    /// <summary>
+    /// Downloads <paramref name="path"/> (a /resume body that breaks) as a stream and returns what its copy threw;
+    /// <paramref name="configure"/> adds the test's own listeners before the send.
+    /// </summary>
+    private static async Task<(HttpCall Call, Exception Thrown, EventRecorder Recorder)> FailingDownloadAsync(
+        LoopbackServer server, HttpClient client, string path, Action<HttpCall>? configure = null, CancellationToken cancellationToken = default)
     {
         using var request = server.Request(false, path);
         var call = HttpCall.For(request);
         server.SignalDelivered(call, KeyOf(path));
+        configure?.Invoke(call);
         var recorder = new EventRecorder(call, data: false, progress: false);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
-        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => stream.CopyToAsync(Stream.Null, cancellationToken).WithTimeout());
         return (call, thrown, recorder);
     }
 }

@@ -14,38 +14,11 @@ public sealed partial class LoopbackServer
 
     private static readonly DateTimeOffset s_resumeLastModified = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
-    private static readonly ConcurrentDictionary<int, byte[]> s_gzippedText = new();
-
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _resumeRequests = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _resumeTraceparents = new();
 
     /// <summary>Returns the <c>traceparent</c> header of each request the /resume endpoint received for <paramref name="key"/>.</summary>
     public IReadOnlyList<string> ResumeTraceparents(string key) => _resumeTraceparents.TryGetValue(key, out var values) ? [.. values] : [];
-
-    /// <summary>Returns n bytes of text that gzip halves (letters from a seeded generator): the body /resume?encoding=gzip encodes.</summary>
-    public static byte[] ResumeText(int n)
-    {
-        var random = new Random(n);
-        var text = new byte[n];
-        for (var i = 0; i < n; i++)
-        {
-            text[i] = (byte)('a' + random.Next(16));
-        }
-
-        return text;
-    }
-
-    /// <summary>Returns the gzip encoding of <see cref="ResumeText"/>(n), as /resume?encoding=gzip serves it.</summary>
-    public static byte[] GzippedResumeText(int n) => s_gzippedText.GetOrAdd(n, static n =>
-    {
-        var encoded = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(encoded, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
-        {
-            gzip.Write(ResumeText(n));
-        }
-
-        return encoded.ToArray();
-    });
 
     /// <summary>Makes <paramref name="call"/> tell the /resume endpoint of <paramref name="key"/> how many bytes it received.</summary>
     public void SignalDelivered(HttpCall call, string key) =>
@@ -68,8 +41,8 @@ public sealed partial class LoopbackServer
         {
             var query = context.Request.Query;
 
-            // encoding=gzip: the body is the gzip encoding of ResumeText(n), and every offset and length counts encoded bytes.
-            var encodedBody = (string?)query["encoding"] == "gzip" ? GzippedResumeText((int)n) : null;
+            // encoding=gzip: the body is /wire/gzip/{n}'s (WireEncoded), and every offset and length counts encoded bytes.
+            var encodedBody = (string?)query["encoding"] == "gzip" ? WireEncoded("gzip", (int)n) : null;
             if (encodedBody is not null)
             {
                 n = encodedBody.Length;

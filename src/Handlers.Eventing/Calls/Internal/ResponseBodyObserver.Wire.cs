@@ -10,8 +10,6 @@ internal sealed partial class ResponseBodyObserver
 
     private DecodingContent? Decoder => _source.Decoder;
 
-    private bool IsDecodedBelow => _source.DecodedBelow;
-
     /// <summary>Gets the bytes of the body that came off the network so far: the encoded ones when the library decodes it.</summary>
     /// <remarks>For a body a primary handler decoded, the decoded bytes: the only count there is.</remarks>
     public long WireBytes => Decoder is { } decoder ? decoder.WireLoaded : Volatile.Read(ref _loaded);
@@ -23,7 +21,7 @@ internal sealed partial class ResponseBodyObserver
     public bool Decodes => Decoder is not null;
 
     /// <summary>Gets a value indicating whether a primary handler decoded the body (its encoded bytes are unknown).</summary>
-    public bool DecodedBelow => IsDecodedBelow;
+    public bool DecodedBelow => _source.DecodedBelow;
 
     /// <summary>Returns the progress of the body at <paramref name="loaded"/> bytes delivered, with its wire counts.</summary>
     private HttpProgress ProgressAt(long loaded, int attempt)
@@ -34,7 +32,7 @@ internal sealed partial class ResponseBodyObserver
             return new HttpProgress(loaded, Total, attempt, wire, decoder.WireTotal);
         }
 
-        return IsDecodedBelow ? new HttpProgress(loaded, Total, attempt, null, null) : new HttpProgress(loaded, Total, attempt);
+        return DecodedBelow ? new HttpProgress(loaded, Total, attempt, null, null) : new HttpProgress(loaded, Total, attempt);
     }
 
     /// <summary>
