@@ -32,7 +32,7 @@ public sealed partial class HttpCall
         {
             // Once the returned body has delivered its last byte the outcome is decided (TryDecideBodyEnd): the abort changes
             // nothing, also from inside httpDone. Decided under the same lock, so exactly one of the two wins.
-            if (Phase >= CallPhase.Ended || _returned is { EndDecided: true } || _abortException is not null)
+            if (Phase >= CallPhase.Ended || _returned is { IsEndDecided: true } || _abortException is not null)
             {
                 return;
             }

@@ -139,16 +139,18 @@ public sealed partial class HttpCall
                 inner: null,
                 response.StatusCode);
 
-        BodyEnd? closed;
+        bool closed;
+        BodyEnd end;
+        Exception? error;
         lock (SyncRoot)
         {
             Volatile.Write(ref _returned, body);
             _returnedAttempt = reported ? report.Number : 0;
-            closed = body.ReportedEnd;
+            closed = body.TryGetEnd(out end, out error);
         }
 
         // An abort that came before the caller got the response makes the send throw it.
-        var toThrow = closed is { } end ? End(ErrorFor(end, body.ReportedError))
+        var toThrow = closed ? End(ErrorFor(end, error))
             : AbortException is { } aborted ? body.Abort() ?? aborted
             : null;
         if (toThrow is not null)
@@ -178,19 +180,14 @@ public sealed partial class HttpCall
     /// Decides that a body which delivered its last byte ended complete, before its <see cref="HttpEvents.HttpDone"/> is raised:
     /// from then on <see cref="Abort"/> changes nothing. Returns <see langword="false"/> when an abort came first for the body the
     /// call returned: the body then closes as aborted. Bodies not returned (yet) always end complete; the call decides from
-    /// their end when it takes them (<see cref="OnResponse"/>).
+    /// their end when it takes them (<see cref="OnResponse"/>). The body marks itself decided before it asks, and
+    /// <see cref="Abort"/> reads that mark under the same lock: exactly one of the two wins.
     /// </summary>
     internal bool TryDecideBodyEnd(ResponseBodyObserver body)
     {
         lock (SyncRoot)
         {
-            if (ReferenceEquals(_returned, body) && _abortException is not null)
-            {
-                return false;
-            }
-
-            body.EndDecided = true;
-            return true;
+            return !ReferenceEquals(_returned, body) || _abortException is null;
         }
     }
 
@@ -215,16 +212,18 @@ public sealed partial class HttpCall
     }
 
     /// <summary>
-    /// Records how a response body closed (its observer reports it once) and ends the call when that body is the one the
-    /// call returned. Returns a listener exception of the call's end, or <see langword="null"/>.
+    /// Takes the report of how a response body closed (its observer published that end once, before it reports) and ends the
+    /// call when that body is the one the call returned. Returns a listener exception of the call's end, or <see langword="null"/>.
     /// </summary>
+    /// <remarks>
+    /// The body publishes its end, then takes the lock here; <see cref="OnResponse"/> records the returned body, then reads its
+    /// end, under the same lock: at least one of the two sees the other, and <see cref="End"/> runs once if both do.
+    /// </remarks>
     internal Exception? OnBodyClosed(ResponseBodyObserver body, BodyEnd end, Exception? error)
     {
         bool returned;
         lock (SyncRoot)
         {
-            body.ReportedEnd = end;
-            body.ReportedError = error;
             returned = ReferenceEquals(_returned, body);
             if (body.Attempt is not null)
             {

@@ -13,7 +13,7 @@ internal sealed partial class ResponseBodyObserver
     public CancellationToken ReadToken(CancellationToken callerToken)
     {
         // Stryker disable once Block : a closed body reaches the inner read only after a success (every other end throws first), where a linked token changes nothing but allocates
-        if (Volatile.Read(ref _closed) != 0)
+        if (Volatile.Read(ref _state) != Open)
         {
             return callerToken;
         }
@@ -68,7 +68,7 @@ internal sealed partial class ResponseBodyObserver
 
         // An asymmetric Dekker: readers write _reading then read _aborted with plain volatile accesses (no fence per chunk);
         // the rare abort flushes every core's store buffer before it reads _reading, so at least one side sees the other.
-        // Both may act; closing is arbitrated by _closed.
+        // Both may act; closing is arbitrated by _state.
         Interlocked.MemoryBarrierProcessWide();
         Exception? result = null;
         if (Volatile.Read(ref _reading) == 0)
@@ -108,7 +108,7 @@ internal sealed partial class ResponseBodyObserver
 
     private Exception? CloseAborted()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!TryClaimClose())
         {
             return null;
         }
@@ -117,9 +117,7 @@ internal sealed partial class ResponseBodyObserver
         DisposeIdleClock();
         Attempt?.EndTimings();
         DisposeInner();
-        var result = _call.OnBodyClosed(this, BodyEnd.Failed, aborted) ?? aborted;
-        _thrown = result;
-        return result;
+        return PublishEnd(BodyEnd.Failed, aborted) ?? aborted;
     }
 
     // Stryker disable once Block : releases the linked read source only (a resource, not behaviour)

@@ -29,7 +29,7 @@ internal sealed partial class ResponseBodyObserver
     public void StartIdleClock()
     {
         var timeout = _call.EffectiveBodyIdleTimeout;
-        if (timeout == Timeout.InfiniteTimeSpan || Volatile.Read(ref _closed) != 0)
+        if (timeout == Timeout.InfiniteTimeSpan || Volatile.Read(ref _state) != Open)
         {
             return;
         }
@@ -82,7 +82,7 @@ internal sealed partial class ResponseBodyObserver
         }
 
         // A body that closed meanwhile released nothing of it: release it now.
-        if (Volatile.Read(ref _closed) != 0)
+        if (Volatile.Read(ref _state) != Open)
         {
             DisposeIdleClock();
         }

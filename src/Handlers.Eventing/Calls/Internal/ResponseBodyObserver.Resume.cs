@@ -24,7 +24,7 @@ internal sealed partial class ResponseBodyObserver
     {
         var failure = Volatile.Read(ref _idleState) == IdleFired && _stall is { } stall ? stall : exception;
         if (!IsTransportFailure(failure) || !_call.IsReturnedBody(this) || Volatile.Read(ref _aborted) != 0
-            || Volatile.Read(ref _closed) != 0 || callerToken.IsCancellationRequested || Attempt is not { } failed
+            || Volatile.Read(ref _state) != Open || callerToken.IsCancellationRequested || Attempt is not { } failed
             || ResumeRequest() is not { } resume || !_call.TryTakeResume())
         {
             return false;
@@ -64,6 +64,7 @@ internal sealed partial class ResponseBodyObserver
         var token = ReadToken(callerToken);
         StartIdleClock();
         HttpResponseMessage? response = null;
+        Exception? refusal = null;
         try
         {
             var sending = _call.SendResumeAsync(resume, token);
@@ -73,7 +74,8 @@ internal sealed partial class ResponseBodyObserver
                 Volatile.Write(ref _idleState, IdleOff);
                 // Refused (another answer, another validator or length): its httpHeaders was raised, its body goes unread.
                 response.Dispose();
-                Fault.Rethrow(OnFailure(failure));
+                refusal = OnFailure(failure);
+                Fault.Rethrow(refusal);
                 return false;
             }
 
@@ -110,7 +112,7 @@ internal sealed partial class ResponseBodyObserver
 
             return true;
         }
-        catch (Exception ex) when (!ReferenceEquals(ex, failure) && !ReferenceEquals(ex, _thrown))
+        catch (Exception ex) when (!ReferenceEquals(ex, failure) && !ReferenceEquals(ex, refusal))
         {
             // The resume's send failed (its attempt raised its own httpError), or the abort, the caller or the idle clock
             // ended it: the read throws the failure it tried to resume (or the abort, or the caller's cancellation).

@@ -31,11 +31,17 @@ internal sealed partial class ResponseBodyObserver
     private CancellationTokenSource? _readCancellation;
     private CancellationToken _readCancellationFor;
 
-    // The end, published once: _closed is claimed by the one path that closes the body, _thrown is what it closed with;
-    // _aborted is written by Abort() from any thread.
-    private int _closed;
+    // The end, published once by the body itself (see the state constants below): _state moves Open → Closing → Closed, or
+    // Open → Decided → Closed for a body whose last byte was delivered; the one path that claims the close writes _end and
+    // _error, then Closed. _aborted is written by Abort() from any thread.
+    private const int Open = 0;     // bytes may still come
+    private const int Decided = 1;  // the last byte was delivered and the call decided the end complete: only this reader closes it
+    private const int Closing = 2;  // one path claimed the close and is raising its events
+    private const int Closed = 3;   // _end and _error are published
+    private int _state;
     private int _aborted;
-    private Exception? _thrown;
+    private BodyEnd _end;
+    private Exception? _error;
 
     /// <param name="call">The call.</param>
     /// <param name="source">The attempt's content the bytes come from; released on abort to free the connection.</param>
@@ -57,17 +63,23 @@ internal sealed partial class ResponseBodyObserver
 
     public long? Total { get; }
 
-    /// <summary>Gets or sets how the body closed, as the call recorded it (under the call's lock).</summary>
-    public BodyEnd? ReportedEnd { get; set; }
-
-    /// <summary>Gets or sets the error the body closed with, as the call recorded it.</summary>
-    public Exception? ReportedError { get; set; }
-
     /// <summary>
-    /// Gets or sets a value indicating whether the call decided that the body ended complete (its last byte delivered), under
-    /// the call's lock (<see cref="HttpCall.TryDecideBodyEnd"/>): an abort from then on changes nothing.
+    /// Gets a value indicating whether the body's last byte was delivered and its end is (being) decided complete: the call
+    /// reads it under its lock, where <see cref="HttpCall.TryDecideBodyEnd"/> decides between that end and an abort.
     /// </summary>
-    public bool EndDecided { get; set; }
+    public bool IsEndDecided => Volatile.Read(ref _state) == Decided || (IsClosed && _end == BodyEnd.Complete);
+
+    /// <summary>Gets a value indicating whether the body published its end (<see cref="TryGetEnd"/>).</summary>
+    private bool IsClosed => Volatile.Read(ref _state) == Closed;
+
+    /// <summary>Gets how the body closed and the error it closed with, once it published them.</summary>
+    public bool TryGetEnd(out BodyEnd end, out Exception? error)
+    {
+        var closed = IsClosed;
+        end = closed ? _end : default;
+        error = closed ? _error : null;
+        return closed;
+    }
 
     /// <summary>Gets a value indicating whether a listener wants the chunk bytes (not just their count).</summary>
     // Stryker disable once Logical : without a data listener the sync span read only copies through the scratch array: the same bytes, one copy more
@@ -79,13 +91,13 @@ internal sealed partial class ResponseBodyObserver
         // Written before the abort is read, with plain volatile accesses on the per-read path: Abort() pays for the ordering
         // instead (see Abort). An abort that saw this read coming left the closing to it.
         Volatile.Write(ref _reading, 1);
-        if (Volatile.Read(ref _aborted) != 0 && Volatile.Read(ref _closed) == 0 && CloseAborted() is { } aborted)
+        if (Volatile.Read(ref _aborted) != 0 && Volatile.Read(ref _state) == Open && CloseAborted() is { } aborted)
         {
             Volatile.Write(ref _reading, 0);
             Fault.Rethrow(aborted);
         }
 
-        if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
+        if (Volatile.Read(ref _state) != Open && ClosedError is { } thrown)
         {
             Volatile.Write(ref _reading, 0);
             Fault.Rethrow(thrown);
@@ -98,7 +110,7 @@ internal sealed partial class ResponseBodyObserver
     /// <remarks>An abort that is still closing the body (its exception not recorded yet) throws the abort exception.</remarks>
     public void ThrowIfFaulted()
     {
-        if (Volatile.Read(ref _closed) != 0 && ClosedError is { } thrown)
+        if (Volatile.Read(ref _state) != Open && ClosedError is { } thrown)
         {
             Fault.Rethrow(thrown);
         }
@@ -139,7 +151,7 @@ internal sealed partial class ResponseBodyObserver
         }
 
         Exception? toThrow = null;
-        if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _aborted) == 0)
+        if (Volatile.Read(ref _state) == Open && Volatile.Read(ref _aborted) == 0)
         {
             toThrow = count > 0 ? OnChunk(count, chunk) : Complete();
         }
@@ -168,7 +180,7 @@ internal sealed partial class ResponseBodyObserver
     /// <returns>A listener exception to throw from the disposal, or <see langword="null"/>.</returns>
     public Exception? OnDisposed()
     {
-        if (Volatile.Read(ref _closed) != 0 || Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!TryClaimClose())
         {
             return null;
         }
@@ -177,12 +189,11 @@ internal sealed partial class ResponseBodyObserver
         var abandoned = new HttpCallAbandonedException(
             $"The response body was disposed after {_loaded} of {total} bytes, before it was read to the end. " +
             "Read the body to its end (or use the default HttpCompletionOption.ResponseContentRead) to end the call in success.");
-        _thrown = abandoned;
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
         DisposeReadCancellation();
         DisposeIdleClock();
         Attempt?.EndTimings();
-        return _call.OnBodyClosed(this, BodyEnd.Abandoned, abandoned);
+        return PublishEnd(BodyEnd.Abandoned, abandoned);
     }
 
     /// <summary>
@@ -192,15 +203,14 @@ internal sealed partial class ResponseBodyObserver
     /// </summary>
     public Exception FailByListener(Exception listenerException)
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!TryClaimClose())
         {
             return listenerException;
         }
 
-        _thrown = listenerException;
         DisposeIdleClock();
         Attempt?.EndTimings();
-        if (_call.OnBodyClosed(this, BodyEnd.ListenerFault, listenerException) is { } endFailure
+        if (PublishEnd(BodyEnd.ListenerFault, listenerException) is { } endFailure
             && !ReferenceEquals(endFailure, listenerException))
         {
             _call.ReportSuppressed(HttpEvents.Complete, endFailure);
@@ -211,7 +221,22 @@ internal sealed partial class ResponseBodyObserver
     }
 
     /// <summary>Gets the exception a closed body throws: what it closed with, or the abort exception while an abort is closing it.</summary>
-    private Exception? ClosedError => _thrown ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null);
+    private Exception? ClosedError => (IsClosed ? _error : null) ?? (Volatile.Read(ref _aborted) != 0 ? _call.AbortException : null);
+
+    /// <summary>Claims the close of a body that is still open; <see langword="false"/> when another path closes (or closed) it.</summary>
+    private bool TryClaimClose() => Interlocked.CompareExchange(ref _state, Closing, Open) == Open;
+
+    /// <summary>
+    /// Publishes how the body closed (the one write of its end), then reports it to the call. Returns a listener exception of
+    /// the call's end, when this body ended it, or <see langword="null"/>.
+    /// </summary>
+    private Exception? PublishEnd(BodyEnd end, Exception? error)
+    {
+        _end = end;
+        _error = error;
+        Volatile.Write(ref _state, Closed);
+        return _call.OnBodyClosed(this, end, error);
+    }
 
     /// <summary>
     /// Records a failed read: raises <see cref="HttpEvents.HttpError"/> for a transport failure (not for cancellation or
@@ -222,7 +247,7 @@ internal sealed partial class ResponseBodyObserver
         // Stryker disable once Statement : the body closes below (or was closed): _reading only decides whether Abort closes the body, and closing a closed body is a no-op
         Volatile.Write(ref _reading, 0);
         var stall = StopIdleClock();
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!TryClaimClose())
         {
             return ClosedError ?? exception;
         }
@@ -249,10 +274,8 @@ internal sealed partial class ResponseBodyObserver
             }
         }
 
-        var endFailure = _call.OnBodyClosed(this, BodyEnd.Failed, listenerException ?? error);
-        var result = listenerException ?? endFailure ?? error;
-        _thrown = result;
-        return result;
+        var endFailure = PublishEnd(BodyEnd.Failed, listenerException ?? error);
+        return listenerException ?? endFailure ?? error;
     }
 
     private Exception? OnChunk(int count, ReadOnlyMemory<byte> chunk)
@@ -272,20 +295,17 @@ internal sealed partial class ResponseBodyObserver
 
     private Exception? Complete()
     {
-        if (Volatile.Read(ref _closed) != 0)
+        // Marked decided before the call decides, under its lock, between this end and an abort: Abort() reads the mark
+        // there. Decided complete, nothing but this reader closes the body; refused, the body closes as aborted.
+        if (Interlocked.CompareExchange(ref _state, Decided, Open) != Open)
         {
             return null;
         }
 
-        // The call decides between this end and an abort, once. Decided complete, nothing but this reader closes the body.
         if (!_call.TryDecideBodyEnd(this))
         {
+            Volatile.Write(ref _state, Open);
             return CloseAborted();
-        }
-
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
-        {
-            return null;
         }
 
         // Stryker disable once Statement : releases the linked read source only (a resource, not behaviour)
@@ -298,10 +318,8 @@ internal sealed partial class ResponseBodyObserver
             failure = _call.RaiseBodyDone(attempt.Number, FinalProgress(attempt.Number));
         }
 
-        var endFailure = _call.OnBodyClosed(this, failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);
-        var result = failure ?? endFailure;
-        _thrown = result;
-        return result;
+        var endFailure = PublishEnd(failure is null ? BodyEnd.Complete : BodyEnd.ListenerFault, failure);
+        return failure ?? endFailure;
     }
 
 }

@@ -455,6 +455,44 @@ public class ResponseBodyObserverBehaviorTests
     }
 
     [Fact]
+    public async Task ReadAfterAFailure_WhoseErrorListenerThrew_ThrowsTheFailureTheBodyClosedWith()
+    {
+        // The error listener's exception is thrown once, from the read that ended the call; the body closed with the
+        // transport failure, and every later use of it throws that.
+        var failure = new IOException("The connection was reset.");
+        var listener = new ListenerException("error");
+        var options = new EventingOptions { ListenerExceptionHandler = (_, _, _) => { } };
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure));
+        var (call, _, response) = await SendAsync(body, length: 1000, options: options, configure: c => c.On(HttpEvents.Error, _ => throw listener));
+        var stream = await response.Content.ReadAsStreamAsync();
+        await stream.ReadExactlyAsync(new byte[10]).AsTask().WithTimeout();
+
+        var first = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+        var second = await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+
+        Assert.Same(listener, first);
+        Assert.Same(failure, second);
+        Assert.Same(failure, call.Response.Error);
+    }
+
+    [Fact]
+    public async Task ReadAfterTheEnd_WhoseSuccessListenerThrew_ReturnsTheEndOfTheBody()
+    {
+        var listener = new ListenerException("success");
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(100));
+        var (call, _, response) = await SendAsync(body, length: 100, configure: c => c.On(HttpEvents.Success, _ => throw listener));
+        var stream = await response.Content.ReadAsStreamAsync();
+
+        var first = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(new byte[100]).AsTask()).WithTimeout();
+        var after = await stream.ReadAsync(new byte[100]).AsTask().WithTimeout();
+
+        Assert.Same(listener, first);
+        Assert.Equal(0, after);
+        Assert.Null(call.Response.Error);
+        Assert.True(call.IsFinished);
+    }
+
+    [Fact]
     public async Task HttpData_ListenerThrowsThenTheErrorListenerThrows_ReadThrowsTheFirstAndTheSecondIsReported()
     {
         var first = new ListenerException("httpData");
