@@ -83,32 +83,56 @@ public sealed class EventingHandler : DelegatingHandler
 
     /// <summary>
     /// The call part (<see cref="CallHandler"/>'s job) around the attempt part (<see cref="AttemptHandler"/>'s job) in one
-    /// method, so that a pipeline with nothing between them pays for one handler layer.
+    /// method, so that a pipeline with nothing between them pays for one async layer. A resume the body asks for
+    /// (<paramref name="resumeOf"/>) runs the attempt part only.
     /// </summary>
-    private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendCoreAsync(
+        HttpRequestMessage request, bool async, CancellationToken cancellationToken, HttpCall? resumeOf = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var call = HttpCall.For(request);
+        var call = resumeOf ?? HttpCall.For(request);
         var activity = Activity.Current;
-
-        if (!call.TryStart(_options, _services, ref cancellationToken))
+        if (resumeOf is null)
         {
-            // An outer handler runs the call, and its attempt part observes this attempt already (a hand-built EventingHandler
-            // does both jobs; the factory's two parts come as a pair): pass the request on.
-            return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
-        }
+            if (!call.TryStart(_options, _services, ref cancellationToken))
+            {
+                // An outer handler runs the call, and its attempt part observes this attempt already (a hand-built
+                // EventingHandler does both jobs; the factory's two parts come as a pair): pass the request on.
+                return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+            }
 
-        if (_options.ResponseBody.MaxResumeAttempts > 0)
-        {
-            EnableResume(call);
+            if (_options.ResponseBody.MaxResumeAttempts > 0)
+            {
+                EnableResume(call);
+            }
         }
 
         HttpResponseMessage response;
         try
         {
-            response = await SendAttemptAsync(call, request, async, cancellationToken).ConfigureAwait(false);
+            // The attempt part: one attempt of the call through the inner handler.
+            var attempt = call.BeginAttempt(request);
+            attempt?.StartTimer();
+            try
+            {
+                response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+            }
+            catch (Exception ex) when (attempt is not null)
+            {
+                attempt.OnSendFailed(ex);
+                throw;
+            }
+            finally
+            {
+                attempt?.OnSendReturned();
+            }
+
+            if (attempt is not null)
+            {
+                response = attempt.OnHeaders(response);
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (resumeOf is null)
         {
             call.OnSendFailed(ex);
             throw;
@@ -121,32 +145,9 @@ public sealed class EventingHandler : DelegatingHandler
             }
         }
 
-        return call.OnResponse(response);
+        return resumeOf is null ? call.OnResponse(response) : response;
     }
 
     /// <summary>Lends the call the attempt part, for a resume (a method of its own: the closure is allocated only then).</summary>
-    private void EnableResume(HttpCall call) => call.EnableResume((resume, token) => SendAttemptAsync(call, resume, async: true, token));
-
-    /// <summary>The attempt part: one attempt of the call through the inner handler (also a resume attempt the body asks for).</summary>
-    private async Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, HttpRequestMessage request, bool async, CancellationToken cancellationToken)
-    {
-        var attempt = call.BeginAttempt(request);
-        attempt?.StartTimer();
-        HttpResponseMessage response;
-        try
-        {
-            response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
-        }
-        catch (Exception ex) when (attempt is not null)
-        {
-            attempt.OnSendFailed(ex);
-            throw;
-        }
-        finally
-        {
-            attempt?.OnSendReturned();
-        }
-
-        return attempt is null ? response : attempt.OnHeaders(response);
-    }
+    private void EnableResume(HttpCall call) => call.EnableResume((resume, token) => SendCoreAsync(resume, async: true, token, resumeOf: call));
 }
