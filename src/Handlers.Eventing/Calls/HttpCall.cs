@@ -25,7 +25,7 @@ public sealed partial class HttpCall : EventEmitter
 
     private readonly HttpClient? _client;
     private TaskCompletionSource<HttpCallResponse>? _completion;
-    private TimeSpan? _bodyIdleTimeout;
+    private long _bodyIdleTimeoutTicks; // 0: not set (a set value is positive or Timeout.InfiniteTimeSpan's)
 
     private HttpCall(HttpRequestMessage request, HttpClient? client)
         : base(checksEmit: true)
@@ -103,7 +103,7 @@ public sealed partial class HttpCall : EventEmitter
     /// <exception cref="ArgumentOutOfRangeException">The value is zero, or negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     public TimeSpan? BodyIdleTimeout
     {
-        get => _bodyIdleTimeout;
+        get => _bodyIdleTimeoutTicks == 0 ? null : TimeSpan.FromTicks(_bodyIdleTimeoutTicks);
         set
         {
             if (value is { } timeout)
@@ -111,12 +111,12 @@ public sealed partial class HttpCall : EventEmitter
                 ResponseBodyOptions.ValidateIdleTimeout(timeout, nameof(value));
             }
 
-            _bodyIdleTimeout = value;
+            _bodyIdleTimeoutTicks = value?.Ticks ?? 0;
         }
     }
 
     /// <summary>Gets the idle timeout of this call's response body, or <see cref="Timeout.InfiniteTimeSpan"/> when it has none.</summary>
-    internal TimeSpan EffectiveBodyIdleTimeout => _bodyIdleTimeout ?? Options.ResponseBody.IdleTimeout;
+    internal TimeSpan EffectiveBodyIdleTimeout => _bodyIdleTimeoutTicks == 0 ? Options.ResponseBody.IdleTimeout : TimeSpan.FromTicks(_bodyIdleTimeoutTicks);
 
     /// <summary>Returns the call attached to <paramref name="request"/>, creating and attaching one if it has none.</summary>
     /// <param name="request">The request.</param>

@@ -12,14 +12,13 @@ namespace Handlers.Eventing.Internal;
 internal struct AttemptLedger
 {
     private int _started;          // attempts started, the latest one's number
-    private int _announcedThrough; // the highest number a retry strategy announced
     private int _sending;          // attempts from their start until their response was handed up or their send failed
     private int _open;             // attempts from their start until their last event: a failed send, or their body closed
-    private HttpStatusCode? _lastStatus;
-    private Exception? _lastError;
-    private Exception? _announceFault;
     private AttemptReport _latest;            // the latest attempt whose headers arrived
-    private List<AttemptReport>? _earlier;    // the ones before it (retries, hedges): allocated only then
+    private Retries? _retries;                // what only a retried, hedged or failed call needs: allocated only then
+
+    /// <summary>The latest attempt's status, when its headers arrived after every failed send.</summary>
+    private readonly HttpStatusCode? LastStatus => _retries?.LastError is null ? _latest.Response?.StatusCode : null;
 
     /// <summary>Gets the number of attempts started.</summary>
     public readonly int Started => _started;
@@ -35,15 +34,15 @@ internal struct AttemptLedger
         // two attempts could meet: the gate takes its lock from now on. A retry after a closed body needs none.
         var needsLock = overlaps || _open > 0;
         _open++;
-        var announced = number <= _announcedThrough;
+        var announced = _retries is { } retries && number <= retries.AnnouncedThrough;
         Exception? announceFault = null;
         if (announced)
         {
-            announceFault = _announceFault;
-            _announceFault = null;
+            announceFault = _retries!.AnnounceFault;
+            _retries.AnnounceFault = null;
         }
 
-        return new AttemptStart(number, overlaps, needsLock, announced, announceFault, _lastStatus, _lastError);
+        return new AttemptStart(number, overlaps, needsLock, announced, announceFault, LastStatus, _retries?.LastError);
     }
 
     /// <summary>
@@ -52,29 +51,33 @@ internal struct AttemptLedger
     /// </summary>
     public int Announce(ref HttpAttemptKind kind, ref Exception? previousError, ref HttpStatusCode? previousStatusCode)
     {
-        var number = Math.Max(_started, _announcedThrough) + 1;
-        _announcedThrough = number;
+        var retries = _retries ??= new Retries();
+        var number = Math.Max(_started, retries.AnnouncedThrough) + 1;
+        retries.AnnouncedThrough = number;
         if (kind == HttpAttemptKind.Hedge && _sending == 0)
         {
             kind = HttpAttemptKind.Retry;
-            previousError = _lastError;
-            previousStatusCode = _lastStatus;
+            previousError = retries.LastError;
+            previousStatusCode = LastStatus;
         }
 
         return number;
     }
 
     /// <summary>Records a listener exception of an announcement: the announced attempt throws it when it starts.</summary>
-    public void SetAnnounceFault(Exception fault) => _announceFault ??= fault;
+    public void SetAnnounceFault(Exception fault) => (_retries ??= new Retries()).AnnounceFault ??= fault;
 
     /// <summary>Records that an attempt's response headers arrived, with what the call shows of it once it is returned.</summary>
     public void OnHeaders(in AttemptReport report)
     {
-        _lastStatus = report.Response.StatusCode;
-        _lastError = null;
+        if (_retries is { } retries)
+        {
+            retries.LastError = null;
+        }
+
         if (_latest.Response is not null)
         {
-            (_earlier ??= []).Add(_latest);
+            ((_retries ??= new Retries()).Earlier ??= []).Add(_latest);
         }
 
         _latest = report;
@@ -89,7 +92,7 @@ internal struct AttemptLedger
             return true;
         }
 
-        if (_earlier is { } earlier)
+        if (_retries?.Earlier is { } earlier)
         {
             for (var i = earlier.Count - 1; i >= 0; i--)
             {
@@ -114,7 +117,7 @@ internal struct AttemptLedger
             return;
         }
 
-        if (_earlier is { } earlier)
+        if (_retries?.Earlier is { } earlier)
         {
             for (var i = 0; i < earlier.Count; i++)
             {
@@ -128,11 +131,7 @@ internal struct AttemptLedger
     }
 
     /// <summary>Records that an attempt's send failed.</summary>
-    public void OnFailed(Exception exception)
-    {
-        _lastStatus = null;
-        _lastError = exception;
-    }
+    public void OnFailed(Exception exception) => (_retries ??= new Retries()).LastError = exception;
 
     /// <summary>Records that an attempt's send ended after its last event of the send; a failed send was its last event.</summary>
     public void OnSendEnded(bool failed)
@@ -146,6 +145,15 @@ internal struct AttemptLedger
 
     /// <summary>Records that an answered attempt's body closed: it raises nothing more.</summary>
     public void OnBodyClosed() => _open--;
+
+    /// <summary>The part of the ledger that only a call with more than one attempt, an announcement or a failed send needs.</summary>
+    private sealed class Retries
+    {
+        public int AnnouncedThrough;            // the highest number a retry strategy announced
+        public Exception? LastError;            // the latest attempt's failure, when its send failed after every headers
+        public Exception? AnnounceFault;        // a listener exception of an announcement, thrown by the announced attempt
+        public List<AttemptReport>? Earlier;    // the reports before the latest (retries, hedges)
+    }
 }
 
 /// <summary>What the ledger recorded of an attempt's start.</summary>
