@@ -281,6 +281,50 @@ public class ResumeTests
     }
 
     [Fact]
+    public async Task DecoderFailure_OfAResumableBody_IsNotResumed()
+    {
+        // Everything else about this body is resumable (a GET, 200, a strong ETag, ranges accepted, resumes left): only the
+        // kind of failure — the decoder's, not the transport's — keeps it from being resumed.
+        var server = await LoopbackServer.Shared;
+        var options = ResumeOptions(1);
+        options.ResponseBody.AutomaticDecompression = DecompressionMethods.GZip;
+        using var client = LoopbackVersions.EventingClient(false, options);
+        var key = LoopbackServer.NewKey();
+
+        var (call, thrown, recorder) = await FailingDownloadAsync(server, client, $"resume/{Length}?key={key}&encoding=gzip&cut=20000&cuts=0&mode=corrupt");
+
+        Assert.IsType<InvalidDataException>(thrown);
+        Assert.Same(thrown, (await call.Completion.WithTimeout()).Error);
+        Assert.DoesNotContain("retry", recorder.Names);
+        Assert.Single(server.ResumeRequests(key));
+    }
+
+    [Theory]
+    [InlineData(HttpCompletionOption.ResponseContentRead)]
+    [InlineData(HttpCompletionOption.ResponseHeadersRead)]
+    public async Task BodyReadInsideThePipeline_BeforeTheCallReturnedIt_IsNotResumed(HttpCompletionOption completion)
+    {
+        // A handler between the call part and the attempt part buffers the body: the cut happens before the call returned
+        // that body to anyone, so there is no reader to resume for; the send fails as it would without resume.
+        var server = await LoopbackServer.Shared;
+        using var client = new HttpClient(new global::Handlers.Eventing.Internal.CallHandler(ResumeOptions(1).Snapshot(), services: null)
+        {
+            InnerHandler = new BufferingHandler { InnerHandler = new global::Handlers.Eventing.Internal.AttemptHandler { InnerHandler = new SocketsHttpHandler() } },
+        });
+        var key = LoopbackServer.NewKey();
+        using var request = server.Request(false, $"resume/{Length}?key={key}&cut={Cut}");
+        var call = HttpCall.For(request);
+        server.SignalDelivered(call, key);
+        var recorder = new EventRecorder(call, data: false, progress: false);
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request, completion).WithTimeout());
+
+        Assert.Same((await call.Completion.WithTimeout()).Error, thrown);
+        Assert.DoesNotContain("retry", recorder.Names);
+        Assert.Single(server.ResumeRequests(key));
+    }
+
+    [Fact]
     public async Task AbortInTheResumeRetryEvent_ReadThrowsTheAbort()
     {
         var server = await LoopbackServer.Shared;

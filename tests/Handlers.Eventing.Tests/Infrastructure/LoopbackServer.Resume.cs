@@ -36,7 +36,7 @@ public sealed partial class LoopbackServer
         // A Range request is answered 206 from its offset when If-Range matches; mode= makes the answer wrong on purpose:
         // ignore (200 with the whole body, as nginx's gzip_static), 416, etag (another validator), elsewhere (a range that
         // starts one byte later), length (another complete length), reset (the resume's connection fails before headers),
-        // hang (the resume's answer never comes).
+        // hang (the resume's answer never comes); with encoding=gzip, corrupt garbles the encoded bytes from cut= on (use cuts=0).
         app.MapGet("/resume/{n:long}", async (HttpContext context, long n) =>
         {
             var query = context.Request.Query;
@@ -47,6 +47,15 @@ public sealed partial class LoopbackServer
             {
                 n = encodedBody.Length;
                 context.Response.Headers.ContentEncoding = "gzip";
+                if ((string?)query["mode"] == "corrupt")
+                {
+                    // The encoded bytes from cut= on are garbled (not cut): the client's decoder fails, not the transport.
+                    encodedBody = encodedBody.ToArray();
+                    for (var i = int.Parse((string?)query["cut"] ?? "0", CultureInfo.InvariantCulture); i < encodedBody.Length; i++)
+                    {
+                        encodedBody[i] ^= 0x5A;
+                    }
+                }
             }
 
             var key = (string?)query["key"] ?? NewKey();
