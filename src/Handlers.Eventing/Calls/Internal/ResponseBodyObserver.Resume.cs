@@ -68,6 +68,7 @@ internal sealed partial class ResponseBodyObserver
         try
         {
             var sending = _call.SendResumeAsync(resume, token);
+            // Stryker disable once Conditional : either arm gives the same response; the other only blocks a thread where this one awaits (or the reverse), which no result shows
             response = async ? await sending.ConfigureAwait(false) : sending.GetAwaiter().GetResult();
             if (StopIdleClock() is not null || !Continues(response) || response.Content is not ObservedResponseContent next)
             {
@@ -87,6 +88,7 @@ internal sealed partial class ResponseBodyObserver
             if (Decoder is { } decoding && next.Observer.Source.Decoder is { } nextDecoding)
             {
                 var encoded = nextDecoding.EncodedContent;
+                // Stryker disable once Conditional : either arm gives the same stream; the other only blocks a thread where this one awaits (or the reverse), which no result shows
                 var transport = async
                     ? await encoded.ReadAsStreamAsync(token).ConfigureAwait(false)
                     : encoded.ReadAsStream(token);
@@ -104,6 +106,7 @@ internal sealed partial class ResponseBodyObserver
             _source = next.Observer.Source;
             if (openStream)
             {
+                // Stryker disable once Conditional : either arm gives the same stream; the other only blocks a thread where this one awaits (or the reverse), which no result shows
                 var stream = async
                     ? await _source.Content.ReadAsStreamAsync(token).ConfigureAwait(false)
                     : _source.Content.ReadAsStream(token);
