@@ -1,5 +1,6 @@
 using System.Globalization;
 using Handlers.Eventing.Tests.Infrastructure;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Tests.Progress;
 
