@@ -5,10 +5,12 @@ namespace Handlers.Eventing.Tests.Handlers;
 
 public class EventingHandlerTests
 {
-    [Fact]
-    public async Task GetAsync_Buffered200_RaisesFullSequenceAndBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_Buffered200_RaisesFullSequenceAndBytes(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000?chunk=8192");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000?chunk=8192", shape);
 
         using var response = await sut.SendAsync().WithTimeout();
         var bytes = await response.Content.ReadAsByteArrayAsync();
@@ -23,10 +25,12 @@ public class EventingHandlerTests
         Assert.Same(sut.Recorder.Call.Response, await sut.Recorder.Call.Completion.WithTimeout());
     }
 
-    [Fact]
-    public async Task SendAsync_HeadersReadThenReadToEnd_EndsAtLastByte()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_HeadersReadThenReadToEnd_EndsAtLastByte(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/50000?chunked=true");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/50000?chunked=true", shape);
 
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         Assert.False(sut.Recorder.Call.IsFinished);
@@ -40,10 +44,12 @@ public class EventingHandlerTests
         Assert.Equal(copy.ToArray(), sut.Recorder.Body.ToArray());
     }
 
-    [Fact]
-    public async Task GetAsync_404WithBody_StreamsBodyThenError()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_404WithBody_StreamsBodyThenError(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("status/404?body=missing");
+        using var sut = await CallUnderTest.LoopbackAsync("status/404?body=missing", shape);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -128,10 +134,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Dispose_UnreadBody_EndsInErrorAbandoned()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_UnreadBody_EndsInErrorAbandoned(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
 
         var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         response.Dispose();
@@ -140,10 +148,12 @@ public class EventingHandlerTests
         Assert.IsType<HttpCallAbandonedException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task Abort_WhileReadingHangingBody_ReadThrowsAbortAndCallEnds()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileReadingHangingBody_ReadThrowsAbortAndCallEnds(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000");
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sut.Call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
 
@@ -166,10 +176,12 @@ public class EventingHandlerTests
         Assert.Equal(1, sut.Recorder.Count("error"));
     }
 
-    [Fact]
-    public async Task Abort_WhileWaitingForHeaders_SendThrowsAbort()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileWaitingForHeaders_SendThrowsAbort(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("hang");
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
 
         var sending = sut.SendAsync();
         sut.Call.Abort();
@@ -179,10 +191,12 @@ public class EventingHandlerTests
         Assert.Equal("error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_BeforeSend_EndsAtOnceAndSendFails()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_BeforeSend_EndsAtOnceAndSendFails(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/10");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10", shape);
 
         sut.Call.Abort();
         Assert.Equal("error,complete:True", sut.Recorder.Compact());
@@ -192,10 +206,12 @@ public class EventingHandlerTests
         Assert.Equal("error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Send_Sync_RaisesSequence()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Send_Sync_RaisesSequence(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/20000");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/20000", shape);
 
         using var response = await Task.Run(() => sut.Client.Send(sut.Request)).WithTimeout();
 
@@ -218,11 +234,13 @@ public class EventingHandlerTests
         return call;
     }
 
-    [Fact]
-    public async Task GetAsync_LargeBody_StreamsEveryByteInManyChunks()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_LargeBody_StreamsEveryByteInManyChunks(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
-        using var sut = await CallUnderTest.LoopbackAsync($"bytes/{length}?chunk=65536");
+        using var sut = await CallUnderTest.LoopbackAsync($"bytes/{length}?chunk=65536", shape);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -250,10 +268,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadAsStream_SlowBody_RaisesDataAsBytesArrive()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsStream_SlowBody_RaisesDataAsBytesArrive(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=20");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=20", shape);
 
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
@@ -272,10 +292,12 @@ public class EventingHandlerTests
         Assert.True(sut.Recorder.Call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task GetAsync_500WithBody_ReturnsResponseAndStreamsBodyThenError()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_500WithBody_ReturnsResponseAndStreamsBodyThenError(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("status/500?body=server-broke");
+        using var sut = await CallUnderTest.LoopbackAsync("status/500?body=server-broke", shape);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -340,13 +362,15 @@ public class EventingHandlerTests
         Assert.True(last.Total < 200000);
     }
 
-    [Fact]
-    public async Task ReadToEnd_ResetBeforeHeaders_HttpErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadToEnd_ResetBeforeHeaders_HttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(server.Url("reset-headers"))).WithTimeout();
-        using var sut = await CallUnderTest.LoopbackAsync("reset-headers");
+        using var sut = await CallUnderTest.LoopbackAsync("reset-headers", shape);
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
 
@@ -356,11 +380,13 @@ public class EventingHandlerTests
         Assert.Same(actual, sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task GetAsync_ResetMidBodyWhileBuffering_HttpErrorThenErrorAndNoHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_ResetMidBodyWhileBuffering_HttpErrorThenErrorAndNoHttpDone(PipelineShape shape)
     {
         var key = LoopbackServer.NewKey();
-        using var sut = await CallUnderTest.LoopbackAsync($"reset/100000?after=20000&key={key}");
+        using var sut = await CallUnderTest.LoopbackAsync($"reset/100000?after=20000&key={key}", shape);
         sut.Call.Once(HttpEvents.HttpData, _ => sut.Server.Signal(key));
 
         var actual = await Assert.ThrowsAnyAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
@@ -409,13 +435,15 @@ public class EventingHandlerTests
         AssertSameShape(expected, actual);
     }
 
-    [Fact]
-    public async Task GetAsync_TimeoutBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_TimeoutBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var bare = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromMilliseconds(500) };
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(server.Url("hang"))).WithTimeout();
-        using var sut = await CallUnderTest.LoopbackAsync("hang");
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
         sut.Client.Timeout = TimeSpan.FromMilliseconds(500);
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
@@ -428,14 +456,16 @@ public class EventingHandlerTests
         Assert.True(sut.Recorder.Call.Completion.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task GetAsync_TimeoutMidBody_ErrorWithoutHttpErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_TimeoutMidBody_ErrorWithoutHttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var url = server.Url("hang-body/100000?send=1000");
         using var bare = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromMilliseconds(1000) };
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var sut = await CallUnderTest.LoopbackAsync(url.ToString());
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString(), shape);
         sut.Client.Timeout = TimeSpan.FromMilliseconds(1000);
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
@@ -447,8 +477,10 @@ public class EventingHandlerTests
         Assert.IsAssignableFrom<OperationCanceledException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task SendAsync_CallerCancelsBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_CallerCancelsBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
 
@@ -462,7 +494,7 @@ public class EventingHandlerTests
 
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await CancelAsync(bare, new HttpRequestMessage(HttpMethod.Get, server.Url("hang")));
-        using var sut = await CallUnderTest.LoopbackAsync("hang");
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
         var actual = await CancelAsync(sut.Client, sut.Request);
 
         AssertSameShape(expected, actual);
@@ -471,8 +503,10 @@ public class EventingHandlerTests
         Assert.IsAssignableFrom<OperationCanceledException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task ReadAsync_CallerCancelsMidBody_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsync_CallerCancelsMidBody_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var url = server.Url("hang-body/100000?send=1000");
@@ -490,7 +524,7 @@ public class EventingHandlerTests
 
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await CancelAsync(bare, new HttpRequestMessage(HttpMethod.Get, url));
-        using var sut = await CallUnderTest.LoopbackAsync(url.ToString());
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString(), shape);
         var actual = await CancelAsync(sut.Client, sut.Request);
 
         // SocketsHttpHandler itself throws either a TaskCanceledException around the socket's IOException (cancelled while
@@ -502,11 +536,13 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task GetAsync_CallerCancelsFromDataListener_ErrorAndTaskCanceled()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_CallerCancelsFromDataListener_ErrorAndTaskCanceled(PipelineShape shape)
     {
         using var cts = new CancellationTokenSource();
-        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000");
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         sut.Call.Once(HttpEvents.HttpData, _ => cts.Cancel());
 
         var actual = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.Client.SendAsync(sut.Request, cts.Token)).WithTimeout();
@@ -533,10 +569,12 @@ public class EventingHandlerTests
         Assert.True(call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task Abort_AfterHeadersBeforeRead_EndsAtOnceAndReadThrowsAbort()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_AfterHeadersBeforeRead_EndsAtOnceAndReadThrowsAbort(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000");
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
 
         sut.Call.Abort();
@@ -552,10 +590,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_WhileBuffering_GetAsyncThrowsTheAbortException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileBuffering_GetAsyncThrowsTheAbortException(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000");
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         sut.Call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
 
@@ -569,10 +609,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Dispose_ResponseStreamMidBody_EndsInErrorAbandonedWithoutHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_ResponseStreamMidBody_EndsInErrorAbandonedWithoutHttpDone(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/1000000?chunk=4096");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/1000000?chunk=4096", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         await stream.ReadExactlyAsync(new byte[5000]).AsTask().WithTimeout();
@@ -587,10 +629,12 @@ public class EventingHandlerTests
         Assert.Equal(1, sut.Recorder.Count("error"));
     }
 
-    [Fact]
-    public async Task Dispose_UnreadSyncStream_EndsInErrorAbandoned()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_UnreadSyncStream_EndsInErrorAbandoned(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = response.Content.ReadAsStream();
 
@@ -600,10 +644,12 @@ public class EventingHandlerTests
         Assert.IsType<HttpCallAbandonedException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task CopyToAsync_HeadersRead_RaisesSequenceAndCopiesBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task CopyToAsync_HeadersRead_RaisesSequenceAndCopiesBytes(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var destination = new MemoryStream();
 
@@ -614,10 +660,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadAsByteArrayAsync_HeadersRead_RaisesSequenceAndReturnsBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsByteArrayAsync_HeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000?chunked=true");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000?chunked=true", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         Assert.False(sut.Recorder.Call.IsFinished);
 
@@ -628,10 +676,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadSpan_SyncSendHeadersRead_RaisesSequenceAndReturnsBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadSpan_SyncSendHeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
 
         var bytes = await Task.Factory.StartNew(
             () =>
@@ -657,10 +707,12 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadByte_HeadersRead_CountsEveryByte()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadByte_HeadersRead_CountsEveryByte(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/300");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300", shape);
         using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
@@ -696,10 +748,12 @@ public class EventingHandlerTests
         Assert.EndsWith("httpDone,error,complete:True", second!.Compact(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=100");
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=100", shape);
         sut.Client.Timeout = TimeSpan.FromMilliseconds(300);
         var started = System.Diagnostics.Stopwatch.StartNew();
 

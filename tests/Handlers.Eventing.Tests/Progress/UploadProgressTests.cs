@@ -20,12 +20,14 @@ public class UploadProgressTests
         Assert.Equal(length, progress[^1].Loaded);
     }
 
-    [Fact]
-    public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored(PipelineShape shape)
     {
         const int length = 10 * 1024 * 1024;
         var original = new ByteArrayContent(LoopbackServer.Pattern(length));
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: original);
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -39,12 +41,14 @@ public class UploadProgressTests
         Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent(PipelineShape shape)
     {
         const int length = 3 * 1024 * 1024 + 5;
         var original = new StreamContent(new MemoryStream(LoopbackServer.Pattern(length)));
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: original);
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -54,12 +58,14 @@ public class UploadProgressTests
         Assert.Same(original, sut.Request.Content);
     }
 
-    [Fact]
-    public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload(PipelineShape shape)
     {
         const int length = 1024 * 1024;
         var original = new StreamContent(new GeneratingStream(length));
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: original);
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -69,10 +75,12 @@ public class UploadProgressTests
         Assert.Null(sut.Request.Content!.Headers.ContentLength);
     }
 
-    [Fact]
-    public async Task Upload_EmptyBody_OneEventZeroOfZero()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_EmptyBody_OneEventZeroOfZero(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: new ByteArrayContent([]));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent([]));
 
         using var response = await sut.SendAsync().WithTimeout();
 
@@ -80,10 +88,12 @@ public class UploadProgressTests
         Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(sut.Recorder.UploadProgress));
     }
 
-    [Fact]
-    public async Task Upload_RaisedOnTransportWriteBeforeHeaders()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_RaisedOnTransportWriteBeforeHeaders(PipelineShape shape)
     {
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: new ByteArrayContent(new byte[300_000]));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[300_000]));
         var headersSeenAtUpload = new List<bool>();
         var headersArrived = false;
         sut.Call
@@ -114,11 +124,13 @@ public class UploadProgressTests
         Assert.Equal("1000", await response.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task Upload_SyncSend_ReportsProgress()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_SyncSend_ReportsProgress(PipelineShape shape)
     {
         const int length = 1024 * 1024;
-        using var sut = await CallUnderTest.LoopbackAsync("upload", method: HttpMethod.Post, content: new ByteArrayContent(new byte[length]));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[length]));
 
         using var response = await Task.Run(() => sut.Client.Send(sut.Request)).WithTimeout();
 
