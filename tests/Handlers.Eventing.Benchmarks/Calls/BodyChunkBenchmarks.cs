@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Handlers.Eventing.Benchmarks.Infrastructure;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Benchmarks.Calls;
 
@@ -34,7 +35,7 @@ public class BodyChunkBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        static HttpContent Body(HttpRequestMessage _) => new StreamContent(new EndlessStream());
+        static HttpContent Body(HttpRequestMessage _) => new StreamContent(GeneratingStream.Endless());
         _bare = new HttpClient(new InMemoryHandler(Body));
         var options = new EventingOptions().OnCall(call => call
             .On(HttpEvents.HttpDownloadProgress, p => _loaded = p.Loaded)

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Handlers.Eventing.Benchmarks.Infrastructure;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Benchmarks.Calls;
 
@@ -25,7 +26,7 @@ public class StreamingBenchmarks
     public void Setup()
     {
         var size = BodySize;
-        HttpContent Body(HttpRequestMessage _) => new StreamContent(new GeneratedStream(size));
+        HttpContent Body(HttpRequestMessage _) => new StreamContent(new GeneratingStream(size));
         _bare = new HttpClient(new InMemoryHandler(Body));
         long loaded = 0;
         long bytes = 0;

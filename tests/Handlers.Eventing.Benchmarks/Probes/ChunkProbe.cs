@@ -1,6 +1,7 @@
 using System.Globalization;
 using Handlers.Eventing.Benchmarks.Infrastructure;
 using Handlers.Eventing.Benchmarks.Loopback;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Benchmarks.Probes;
 
@@ -20,7 +21,7 @@ internal static class ChunkProbe
     {
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 201;
         var reads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20_000;
-        static HttpContent Body(HttpRequestMessage _) => new StreamContent(new EndlessStream());
+        static HttpContent Body(HttpRequestMessage _) => new StreamContent(GeneratingStream.Endless());
         using var bare = new HttpClient(new InMemoryHandler(Body));
         using var noListener = new HttpClient(new EventingHandler(new InMemoryHandler(Body)));
         using var progressOnly = new HttpClient(new EventingHandler(

@@ -5,63 +5,58 @@ namespace Handlers.Eventing.Tests.Handlers;
 
 public class EventingHandlerTests
 {
-    private static HttpClient NewClient() => new(new EventingHandler(new SocketsHttpHandler()));
-
-    [Fact]
-    public async Task GetAsync_Buffered200_RaisesFullSequenceAndBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_Buffered200_RaisesFullSequenceAndBytes(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/100000?chunk=8192"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000?chunk=8192", shape);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
         var bytes = await response.Content.ReadAsByteArrayAsync();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
         Assert.Equal(LoopbackServer.Pattern(100000), bytes);
-        Assert.Equal(bytes, recorder.Body.ToArray());
-        var last = recorder.DownloadProgress.Last();
+        Assert.Equal(bytes, sut.Recorder.Body.ToArray());
+        var last = sut.Recorder.DownloadProgress.Last();
         Assert.Equal(100000, last.Loaded);
         Assert.Equal(100000, last.Total);
-        Assert.True(recorder.Call.IsFinished);
-        Assert.Same(recorder.Call.Response, await recorder.Call.Completion.WithTimeout());
+        Assert.True(sut.Recorder.Call.IsFinished);
+        Assert.Same(sut.Recorder.Call.Response, await sut.Recorder.Call.Completion.WithTimeout());
     }
 
-    [Fact]
-    public async Task SendAsync_HeadersReadThenReadToEnd_EndsAtLastByte()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_HeadersReadThenReadToEnd_EndsAtLastByte(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/50000?chunked=true"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/50000?chunked=true", shape);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        Assert.False(recorder.Call.IsFinished);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        Assert.False(sut.Recorder.Call.IsFinished);
         await using var stream = await response.Content.ReadAsStreamAsync();
         var copy = new MemoryStream();
         await stream.CopyToAsync(copy).WithTimeout();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
-        Assert.Null(recorder.DownloadProgress.Last().Total);
-        Assert.Equal(50000, recorder.DownloadProgress.Last().Loaded);
-        Assert.Equal(copy.ToArray(), recorder.Body.ToArray());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
+        Assert.Null(sut.Recorder.DownloadProgress.Last().Total);
+        Assert.Equal(50000, sut.Recorder.DownloadProgress.Last().Loaded);
+        Assert.Equal(copy.ToArray(), sut.Recorder.Body.ToArray());
     }
 
-    [Fact]
-    public async Task GetAsync_404WithBody_StreamsBodyThenError()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_404WithBody_StreamsBodyThenError(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("status/404?body=missing"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("status/404?body=missing", shape);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("missing", await response.Content.ReadAsStringAsync());
-        Assert.Equal("httpHeaders:404,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
-        var error = Assert.IsType<HttpRequestException>(recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:404,httpDownloadProgress*,httpData*,httpDone,error,complete:True", sut.Recorder.Compact());
+        var error = Assert.IsType<HttpRequestException>(sut.Recorder.Call.Response.Error);
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
     }
 
@@ -72,7 +67,7 @@ public class EventingHandlerTests
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await ReadResetBodyAsync(bare, server, call: null);
 
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         var recorder = (EventRecorder?)null;
         var actual = await ReadResetBodyAsync(client, server, call => recorder = new EventRecorder(call));
 
@@ -103,35 +98,31 @@ public class EventingHandlerTests
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
 
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        var recorder = new EventRecorder(HttpCall.For(request));
-        var actual = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request)).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString());
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Equal(expected.GetType(), actual.GetType());
         Assert.Equal(expected.InnerException?.GetType(), actual.InnerException?.GetType());
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
-        Assert.Equal(30000, recorder.Body.Length);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(30000, sut.Recorder.Body.Length);
     }
 
     [Fact]
     public async Task GetAsync_ConnectionRefused_HttpErrorThenError()
     {
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, LoopbackServer.RefusedAddress());
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync(LoopbackServer.RefusedAddress().ToString());
 
-        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        var ex = await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
-        Assert.Equal("httpError,error,complete:True", recorder.Compact());
-        Assert.Same(ex, recorder.Call.Response.Error);
+        Assert.Equal("httpError,error,complete:True", sut.Recorder.Compact());
+        Assert.Same(ex, sut.Recorder.Call.Response.Error);
     }
 
     [Fact]
     public async Task CallSendAsync_AwsStyle_DrivesBodyAndReturnsResponse()
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/300000").ToString());
         var recorder = new EventRecorder(call);
 
@@ -143,33 +134,30 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Dispose_UnreadBody_EndsInErrorAbandoned()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_UnreadBody_EndsInErrorAbandoned(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/100000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
 
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         response.Dispose();
 
-        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
-        Assert.IsType<HttpCallAbandonedException>(recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,error,complete:True", sut.Recorder.Compact());
+        Assert.IsType<HttpCallAbandonedException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task Abort_WhileReadingHangingBody_ReadThrowsAbortAndCallEnds()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileReadingHangingBody_ReadThrowsAbortAndCallEnds(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
+        sut.Call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         var reading = Task.Run(async () =>
         {
@@ -179,61 +167,56 @@ public class EventingHandlerTests
             }
         });
         await firstData.Task.WithTimeout();
-        call.Abort();
+        sut.Call.Abort();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading).WithTimeout();
         Assert.Contains("aborted", ex.Message, StringComparison.Ordinal);
-        Assert.Same(ex, call.Response.Error);
-        Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
-        Assert.Equal(1, recorder.Count("error"));
+        Assert.Same(ex, sut.Call.Response.Error);
+        Assert.EndsWith("error,complete:True", sut.Recorder.Compact(), StringComparison.Ordinal);
+        Assert.Equal(1, sut.Recorder.Count("error"));
     }
 
-    [Fact]
-    public async Task Abort_WhileWaitingForHeaders_SendThrowsAbort()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileWaitingForHeaders_SendThrowsAbort(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
 
-        var sending = client.SendAsync(request);
-        call.Abort();
+        var sending = sut.SendAsync();
+        sut.Call.Abort();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending).WithTimeout();
-        Assert.Same(call.AbortException, ex);
-        Assert.Equal("error,complete:True", recorder.Compact());
+        Assert.Same(sut.Call.AbortException, ex);
+        Assert.Equal("error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_BeforeSend_EndsAtOnceAndSendFails()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_BeforeSend_EndsAtOnceAndSendFails(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/10"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10", shape);
 
-        call.Abort();
-        Assert.Equal("error,complete:True", recorder.Compact());
+        sut.Call.Abort();
+        Assert.Equal("error,complete:True", sut.Recorder.Compact());
 
-        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request)).WithTimeout();
-        Assert.Same(call.Response.Error, ex);
-        Assert.Equal("error,complete:True", recorder.Compact());
+        var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.SendAsync()).WithTimeout();
+        Assert.Same(sut.Call.Response.Error, ex);
+        Assert.Equal("error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Send_Sync_RaisesSequence()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Send_Sync_RaisesSequence(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/20000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/20000", shape);
 
-        using var response = await Task.Run(() => client.Send(request)).WithTimeout();
+        using var response = await Task.Run(() => sut.Client.Send(sut.Request)).WithTimeout();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
-        Assert.Equal(20000, recorder.Body.Length);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
+        Assert.Equal(20000, sut.Recorder.Body.Length);
     }
 
     private static void AssertSameShape(Exception expected, Exception actual)
@@ -251,31 +234,30 @@ public class EventingHandlerTests
         return call;
     }
 
-    [Fact]
-    public async Task GetAsync_LargeBody_StreamsEveryByteInManyChunks()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_LargeBody_StreamsEveryByteInManyChunks(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"bytes/{length}?chunk=65536"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync($"bytes/{length}?chunk=65536", shape);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(LoopbackServer.Pattern(length), await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(LoopbackServer.Pattern(length), recorder.Body.ToArray());
-        Assert.True(recorder.Count("httpData") > 10, $"only {recorder.Count("httpData")} chunks");
-        Assert.Equal(length, recorder.DownloadProgress.Last().Loaded);
-        Assert.Equal(length, recorder.DownloadProgress.Last().Total);
-        Assert.Equal(length, recorder.Call.Response.BytesReceived);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(LoopbackServer.Pattern(length), sut.Recorder.Body.ToArray());
+        Assert.True(sut.Recorder.Count("httpData") > 10, $"only {sut.Recorder.Count("httpData")} chunks");
+        Assert.Equal(length, sut.Recorder.DownloadProgress.Last().Loaded);
+        Assert.Equal(length, sut.Recorder.DownloadProgress.Last().Total);
+        Assert.Equal(length, sut.Recorder.Call.Response.BytesReceived);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
     [Fact]
     public async Task GetAsync_ChunkedBody_TotalNullAndLoadedEndsAtLength()
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         EventRecorder? recorder = null;
 
         await SendCallAsync(client, server.Url("bytes/123457?chunked=true&chunk=10000"), c => recorder = new EventRecorder(c));
@@ -286,46 +268,44 @@ public class EventingHandlerTests
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadAsStream_SlowBody_RaisesDataAsBytesArrive()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsStream_SlowBody_RaisesDataAsBytesArrive(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/10000?chunk=1000&delayMs=20"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=20", shape);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[65536];
         var first = await stream.ReadAsync(buffer).AsTask().WithTimeout();
 
         // The first read returns what arrived so far, long before the server finished writing.
         Assert.InRange(first, 1, 9999);
-        Assert.False(recorder.Call.IsFinished);
-        Assert.Equal(first, recorder.DownloadProgress.Last().Loaded);
+        Assert.False(sut.Recorder.Call.IsFinished);
+        Assert.Equal(first, sut.Recorder.DownloadProgress.Last().Loaded);
         await stream.CopyToAsync(Stream.Null).WithTimeout();
 
         // At least the first read's chunk and one more: how many more depends on scheduling, not on the handler.
-        Assert.True(recorder.Count("httpData") >= 2, $"only {recorder.Count("httpData")} chunks");
-        Assert.Equal(10000, recorder.Body.Length);
-        Assert.True(recorder.Call.Response.IsSuccess);
+        Assert.True(sut.Recorder.Count("httpData") >= 2, $"only {sut.Recorder.Count("httpData")} chunks");
+        Assert.Equal(10000, sut.Recorder.Body.Length);
+        Assert.True(sut.Recorder.Call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task GetAsync_500WithBody_ReturnsResponseAndStreamsBodyThenError()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_500WithBody_ReturnsResponseAndStreamsBodyThenError(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("status/500?body=server-broke"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("status/500?body=server-broke", shape);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal("server-broke", await response.Content.ReadAsStringAsync());
-        Assert.Equal("server-broke", System.Text.Encoding.UTF8.GetString(recorder.Body.ToArray()));
-        Assert.Equal("httpHeaders:500,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
-        Assert.Equal(HttpStatusCode.InternalServerError, Assert.IsType<HttpRequestException>(recorder.Call.Response.Error).StatusCode);
+        Assert.Equal("server-broke", System.Text.Encoding.UTF8.GetString(sut.Recorder.Body.ToArray()));
+        Assert.Equal("httpHeaders:500,httpDownloadProgress*,httpData*,httpDone,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(HttpStatusCode.InternalServerError, Assert.IsType<HttpRequestException>(sut.Recorder.Call.Response.Error).StatusCode);
     }
 
     [Fact]
@@ -333,7 +313,7 @@ public class EventingHandlerTests
     {
         var server = await LoopbackServer.Shared;
         using var bare = new HttpClient(new SocketsHttpHandler());
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
 
         foreach (var path in new[] { "bytes/5000", "bytes/5000?chunked=true", "status/404?body=nope" })
         {
@@ -371,7 +351,7 @@ public class EventingHandlerTests
     public async Task GetAsync_NoDecompression_TotalIsCompressedLength()
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         EventRecorder? recorder = null;
 
         await SendCallAsync(client, server.Url("gzip/200000"), c => recorder = new EventRecorder(c));
@@ -382,39 +362,38 @@ public class EventingHandlerTests
         Assert.True(last.Total < 200000);
     }
 
-    [Fact]
-    public async Task ReadToEnd_ResetBeforeHeaders_HttpErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadToEnd_ResetBeforeHeaders_HttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(server.Url("reset-headers"))).WithTimeout();
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("reset-headers"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("reset-headers", shape);
 
-        var actual = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
 
         AssertSameShape(expected, actual);
-        Assert.Equal("httpError,error,complete:True", recorder.Compact());
-        Assert.Same(actual, recorder.HttpErrors.Single());
-        Assert.Same(actual, recorder.Call.Response.Error);
+        Assert.Equal("httpError,error,complete:True", sut.Recorder.Compact());
+        Assert.Same(actual, sut.Recorder.HttpErrors.Single());
+        Assert.Same(actual, sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task GetAsync_ResetMidBodyWhileBuffering_HttpErrorThenErrorAndNoHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_ResetMidBodyWhileBuffering_HttpErrorThenErrorAndNoHttpDone(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
         var key = LoopbackServer.NewKey();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url($"reset/100000?after=20000&key={key}"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        HttpCall.For(request).Once(HttpEvents.HttpData, _ => server.Signal(key));
+        using var sut = await CallUnderTest.LoopbackAsync($"reset/100000?after=20000&key={key}", shape);
+        sut.Call.Once(HttpEvents.HttpData, _ => sut.Server.Signal(key));
 
-        var actual = await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAnyAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
-        Assert.Equal(0, recorder.Count("httpDone"));
-        Assert.Same(recorder.HttpErrors.Single(), recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(0, sut.Recorder.Count("httpDone"));
+        Assert.Same(sut.Recorder.HttpErrors.Single(), sut.Recorder.Call.Response.Error);
         Assert.NotNull(actual.InnerException);
     }
 
@@ -433,16 +412,14 @@ public class EventingHandlerTests
 
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await ReadAsync(bare, new HttpRequestMessage(HttpMethod.Get, url));
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        var recorder = new EventRecorder(HttpCall.For(request));
-        var actual = await ReadAsync(client, request);
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString());
+        var actual = await ReadAsync(sut.Client, sut.Request);
 
         AssertSameShape(expected, actual);
-        Assert.Same(actual, recorder.HttpErrors.Single());
-        Assert.Equal(30000, recorder.DownloadProgress.Last().Loaded);
-        Assert.Equal(100000, recorder.DownloadProgress.Last().Total);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", recorder.Compact());
+        Assert.Same(actual, sut.Recorder.HttpErrors.Single());
+        Assert.Equal(30000, sut.Recorder.DownloadProgress.Last().Loaded);
+        Assert.Equal(100000, sut.Recorder.DownloadProgress.Last().Total);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpError,error,complete:True", sut.Recorder.Compact());
     }
 
     [Fact]
@@ -451,55 +428,59 @@ public class EventingHandlerTests
         var url = LoopbackServer.RefusedAddress();
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => client.GetAsync(url)).WithTimeout();
 
         AssertSameShape(expected, actual);
     }
 
-    [Fact]
-    public async Task GetAsync_TimeoutBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_TimeoutBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var bare = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromMilliseconds(500) };
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(server.Url("hang"))).WithTimeout();
-        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler())) { Timeout = TimeSpan.FromMilliseconds(500) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(500);
 
-        var actual = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
 
         AssertSameShape(expected, actual);
         Assert.IsType<TaskCanceledException>(actual);
         Assert.IsType<TimeoutException>(actual.InnerException);
-        Assert.Equal("error,complete:True", recorder.Compact());
-        Assert.IsAssignableFrom<OperationCanceledException>(recorder.Call.Response.Error);
-        Assert.True(recorder.Call.Completion.IsCompletedSuccessfully);
+        Assert.Equal("error,complete:True", sut.Recorder.Compact());
+        Assert.IsAssignableFrom<OperationCanceledException>(sut.Recorder.Call.Response.Error);
+        Assert.True(sut.Recorder.Call.Completion.IsCompletedSuccessfully);
     }
 
-    [Fact]
-    public async Task GetAsync_TimeoutMidBody_ErrorWithoutHttpErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_TimeoutMidBody_ErrorWithoutHttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var url = server.Url("hang-body/100000?send=1000");
         using var bare = new HttpClient(new SocketsHttpHandler()) { Timeout = TimeSpan.FromMilliseconds(1000) };
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler())) { Timeout = TimeSpan.FromMilliseconds(1000) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString(), shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(1000);
 
-        var actual = await Assert.ThrowsAnyAsync<Exception>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => sut.SendAsync()).WithTimeout();
 
         AssertSameShape(expected, actual);
         Assert.IsType<TimeoutException>(actual.InnerException);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
-        Assert.Equal(1000, recorder.Body.Length);
-        Assert.IsAssignableFrom<OperationCanceledException>(recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(1000, sut.Recorder.Body.Length);
+        Assert.IsAssignableFrom<OperationCanceledException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task SendAsync_CallerCancelsBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task SendAsync_CallerCancelsBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
 
@@ -513,19 +494,19 @@ public class EventingHandlerTests
 
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await CancelAsync(bare, new HttpRequestMessage(HttpMethod.Get, server.Url("hang")));
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        var actual = await CancelAsync(client, request);
+        using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
+        var actual = await CancelAsync(sut.Client, sut.Request);
 
         AssertSameShape(expected, actual);
         Assert.IsAssignableFrom<OperationCanceledException>(actual);
-        Assert.Equal("error,complete:True", recorder.Compact());
-        Assert.IsAssignableFrom<OperationCanceledException>(recorder.Call.Response.Error);
+        Assert.Equal("error,complete:True", sut.Recorder.Compact());
+        Assert.IsAssignableFrom<OperationCanceledException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task ReadAsync_CallerCancelsMidBody_ErrorAndSameExceptionAsWithoutHandler()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsync_CallerCancelsMidBody_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var url = server.Url("hang-body/100000?send=1000");
@@ -543,42 +524,39 @@ public class EventingHandlerTests
 
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await CancelAsync(bare, new HttpRequestMessage(HttpMethod.Get, url));
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        var recorder = new EventRecorder(HttpCall.For(request));
-        var actual = await CancelAsync(client, request);
+        using var sut = await CallUnderTest.LoopbackAsync(url.ToString(), shape);
+        var actual = await CancelAsync(sut.Client, sut.Request);
 
         // SocketsHttpHandler itself throws either a TaskCanceledException around the socket's IOException (cancelled while
         // the receive was posted) or a bare cancellation (cancelled before): both clients throw a cancellation, and the
         // handler passes on the transport's own exception object.
         Assert.IsAssignableFrom<OperationCanceledException>(expected);
         Assert.IsAssignableFrom<OperationCanceledException>(actual);
-        Assert.Same(actual, recorder.Call.Response.Error);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Same(actual, sut.Recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task GetAsync_CallerCancelsFromDataListener_ErrorAndTaskCanceled()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task GetAsync_CallerCancelsFromDataListener_ErrorAndTaskCanceled(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
         using var cts = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        HttpCall.For(request).Once(HttpEvents.HttpData, _ => cts.Cancel());
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
+        sut.Call.Once(HttpEvents.HttpData, _ => cts.Cancel());
 
-        var actual = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request, cts.Token)).WithTimeout();
+        var actual = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.Client.SendAsync(sut.Request, cts.Token)).WithTimeout();
 
         Assert.IsType<TaskCanceledException>(actual);
         Assert.Equal(cts.Token, actual.CancellationToken);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
     }
 
     [Fact]
     public async Task Abort_AfterEnd_IsNoOp()
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         EventRecorder? recorder = null;
         var call = await SendCallAsync(client, server.Url("bytes/1000"), c => recorder = new EventRecorder(c));
         var before = recorder!.Names;
@@ -591,133 +569,124 @@ public class EventingHandlerTests
         Assert.True(call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task Abort_AfterHeadersBeforeRead_EndsAtOnceAndReadThrowsAbort()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_AfterHeadersBeforeRead_EndsAtOnceAndReadThrowsAbort(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
 
-        call.Abort();
+        sut.Call.Abort();
 
-        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
-        Assert.True(call.IsFinished);
+        Assert.Equal("httpHeaders:200,error,complete:True", sut.Recorder.Compact());
+        Assert.True(sut.Call.IsFinished);
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await using var stream = await response.Content.ReadAsStreamAsync();
             await stream.CopyToAsync(Stream.Null);
         }).WithTimeout();
-        Assert.Same(call.Response.Error, ex);
-        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
+        Assert.Same(sut.Call.Response.Error, ex);
+        Assert.Equal("httpHeaders:200,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_WhileBuffering_GetAsyncThrowsTheAbortException()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Abort_WhileBuffering_GetAsyncThrowsTheAbortException(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("hang-body/100000?send=1000"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
+        sut.Call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
 
-        var sending = client.SendAsync(request);
+        var sending = sut.SendAsync();
         await firstData.Task.WithTimeout();
-        call.Abort();
+        sut.Call.Abort();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending).WithTimeout();
-        Assert.Same(call.Response.Error, ex);
+        Assert.Same(sut.Call.Response.Error, ex);
         Assert.Contains("aborted", ex.Message, StringComparison.Ordinal);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Dispose_ResponseStreamMidBody_EndsInErrorAbandonedWithoutHttpDone()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_ResponseStreamMidBody_EndsInErrorAbandonedWithoutHttpDone(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/1000000?chunk=4096", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         await stream.ReadExactlyAsync(new byte[5000]).AsTask().WithTimeout();
 
         await stream.DisposeAsync();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
-        var error = Assert.IsType<HttpCallAbandonedException>(recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
+        var error = Assert.IsType<HttpCallAbandonedException>(sut.Recorder.Call.Response.Error);
         Assert.Contains("disposed", error.Message, StringComparison.Ordinal);
-        Assert.True(recorder.Call.IsFinished);
+        Assert.True(sut.Recorder.Call.IsFinished);
         response.Dispose();
-        Assert.Equal(1, recorder.Count("error"));
+        Assert.Equal(1, sut.Recorder.Count("error"));
     }
 
-    [Fact]
-    public async Task Dispose_UnreadSyncStream_EndsInErrorAbandoned()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Dispose_UnreadSyncStream_EndsInErrorAbandoned(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/100000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = response.Content.ReadAsStream();
 
         stream.Dispose();
 
-        Assert.Equal("httpHeaders:200,error,complete:True", recorder.Compact());
-        Assert.IsType<HttpCallAbandonedException>(recorder.Call.Response.Error);
+        Assert.Equal("httpHeaders:200,error,complete:True", sut.Recorder.Compact());
+        Assert.IsType<HttpCallAbandonedException>(sut.Recorder.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task CopyToAsync_HeadersRead_RaisesSequenceAndCopiesBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task CopyToAsync_HeadersRead_RaisesSequenceAndCopiesBytes(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/300000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var destination = new MemoryStream();
 
         await response.Content.CopyToAsync(destination).WithTimeout();
 
         Assert.Equal(LoopbackServer.Pattern(300000), destination.ToArray());
-        Assert.Equal(destination.ToArray(), recorder.Body.ToArray());
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(destination.ToArray(), sut.Recorder.Body.ToArray());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadAsByteArrayAsync_HeadersRead_RaisesSequenceAndReturnsBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsByteArrayAsync_HeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/300000?chunked=true"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        Assert.False(recorder.Call.IsFinished);
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000?chunked=true", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        Assert.False(sut.Recorder.Call.IsFinished);
 
         var bytes = await response.Content.ReadAsByteArrayAsync().WithTimeout();
 
         Assert.Equal(LoopbackServer.Pattern(300000), bytes);
-        Assert.Equal(bytes, recorder.Body.ToArray());
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(bytes, sut.Recorder.Body.ToArray());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadSpan_SyncSendHeadersRead_RaisesSequenceAndReturnsBytes()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadSpan_SyncSendHeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/300000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
 
         var bytes = await Task.Factory.StartNew(
             () =>
             {
-                using var response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+                using var response = sut.Client.Send(sut.Request, HttpCompletionOption.ResponseHeadersRead);
                 using var stream = response.Content.ReadAsStream();
                 var destination = new MemoryStream();
                 Span<byte> buffer = stackalloc byte[3000];
@@ -734,18 +703,17 @@ public class EventingHandlerTests
             TaskScheduler.Default).WithTimeout();
 
         Assert.Equal(LoopbackServer.Pattern(300000), bytes);
-        Assert.Equal(bytes, recorder.Body.ToArray());
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal(bytes, sut.Recorder.Body.ToArray());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task ReadByte_HeadersRead_CountsEveryByte()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadByte_HeadersRead_CountsEveryByte(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/300"));
-        var recorder = new EventRecorder(HttpCall.For(request));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/300", shape);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         var count = 0;
@@ -755,16 +723,16 @@ public class EventingHandlerTests
         }
 
         Assert.Equal(300, count);
-        Assert.Equal(300, recorder.Count("httpData"));
-        Assert.Equal(LoopbackServer.Pattern(300), recorder.Body.ToArray());
-        Assert.True(recorder.Call.Response.IsSuccess);
+        Assert.Equal(300, sut.Recorder.Count("httpData"));
+        Assert.Equal(LoopbackServer.Pattern(300), sut.Recorder.Body.ToArray());
+        Assert.True(sut.Recorder.Call.Response.IsSuccess);
     }
 
     [Fact]
     public async Task SendAsync_TwoCallsOnOneClient_EachHasItsOwnEvents()
     {
         var server = await LoopbackServer.Shared;
-        using var client = NewClient();
+        using var client = LoopbackVersions.EventingClient(http2: false, PipelineShape.OneLayer);
         EventRecorder? first = null, second = null;
 
         var tasks = new[]
@@ -780,22 +748,22 @@ public class EventingHandlerTests
         Assert.EndsWith("httpDone,error,complete:True", second!.Compact(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler())) { Timeout = TimeSpan.FromMilliseconds(300) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/10000?chunk=1000&delayMs=100"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=100", shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(300);
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         await stream.CopyToAsync(Stream.Null).WithTimeout();
 
         Assert.True(started.Elapsed > TimeSpan.FromMilliseconds(300), $"the body took only {started.Elapsed}");
-        Assert.True(recorder.Call.Response.IsSuccess);
-        Assert.Equal(10000, recorder.Body.Length);
+        Assert.True(sut.Recorder.Call.Response.IsSuccess);
+        Assert.Equal(10000, sut.Recorder.Body.Length);
     }
 
     [Fact]
@@ -837,16 +805,14 @@ public class EventingHandlerTests
     [InlineData(PipelineShape.TwoParts)]
     public async Task SendAsync_NestedEventingHandler_OneAttemptAndEachEventOnce(PipelineShape outer)
     {
-        using var client = new HttpClient(EventingPipeline.Create(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)), outer));
-        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/nested");
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = CallUnderTest.InMemory(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)), outer, "http://example.test/nested");
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
-        Assert.Equal(0, recorder.Count("retry"));
-        Assert.Equal(0, recorder.Call.Response.RetryCount);
-        Assert.Equal(1, recorder.Call.Response.Attempt);
-        Assert.Equal(10_000, recorder.Body.Length);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
+        Assert.Equal(0, sut.Recorder.Count("retry"));
+        Assert.Equal(0, sut.Recorder.Call.Response.RetryCount);
+        Assert.Equal(1, sut.Recorder.Call.Response.Attempt);
+        Assert.Equal(10_000, sut.Recorder.Body.Length);
     }
 }

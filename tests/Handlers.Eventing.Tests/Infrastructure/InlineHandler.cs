@@ -1,3 +1,5 @@
+using Handlers.Eventing.Testing;
+
 namespace Handlers.Eventing.Tests.Infrastructure;
 
 /// <summary>An in-memory transport: answers every request with what <see cref="Respond"/> returns, sync or async.</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Tests.Infrastructure;
 
@@ -55,7 +56,7 @@ public sealed partial class LoopbackServer : IAsyncDisposable
     public Uri Url(string pathAndQuery) => new(BaseAddress, pathAndQuery);
 
     /// <summary>The byte at <paramref name="index"/> of every generated body, so tests can check bytes without storing them.</summary>
-    public static byte PatternByte(long index) => (byte)((index * 31 + 7) % 251);
+    public static byte PatternByte(long index) => GeneratingStream.PatternByte(index);
 
     /// <summary>Returns the generated body of <paramref name="length"/> bytes.</summary>
     public static byte[] Pattern(int length)

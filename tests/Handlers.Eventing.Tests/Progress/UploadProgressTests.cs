@@ -1,13 +1,12 @@
 using System.Globalization;
 using Handlers.Eventing.Tests.Infrastructure;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Tests.Progress;
 
 /// <summary>Upload progress (<see cref="HttpEvents.HttpUploadProgress"/>) against a real Kestrel server.</summary>
 public class UploadProgressTests
 {
-    private static HttpClient NewClient() => new(new EventingHandler(new SocketsHttpHandler()));
-
     private static void AssertMonotonicToEnd(IReadOnlyList<HttpProgress> progress, long length, long? total)
     {
         Assert.NotEmpty(progress);
@@ -21,96 +20,91 @@ public class UploadProgressTests
         Assert.Equal(length, progress[^1].Loaded);
     }
 
-    [Fact]
-    public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored(PipelineShape shape)
     {
         const int length = 10 * 1024 * 1024;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
         var original = new ByteArrayContent(LoopbackServer.Pattern(length));
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
-        var progress = recorder.UploadProgress.ToArray();
+        var progress = sut.Recorder.UploadProgress.ToArray();
         Assert.True(progress.Length >= length / (64 * 1024), $"only {progress.Length} upload events");
         Assert.All(progress.Zip(progress.Skip(1)), pair => Assert.InRange(pair.Second.Loaded - pair.First.Loaded, 1, 64 * 1024));
         AssertMonotonicToEnd(progress, length, length);
-        Assert.Same(original, request.Content);
-        Assert.Equal(length, recorder.Call.Response.BytesSent);
-        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Same(original, sut.Request.Content);
+        Assert.Equal(length, sut.Recorder.Call.Response.BytesSent);
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
-    [Fact]
-    public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent(PipelineShape shape)
     {
         const int length = 3 * 1024 * 1024 + 5;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
         var original = new StreamContent(new MemoryStream(LoopbackServer.Pattern(length)));
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
-        Assert.True(recorder.UploadProgress.Count > 10, $"only {recorder.UploadProgress.Count} upload events");
-        AssertMonotonicToEnd([.. recorder.UploadProgress], length, length);
-        Assert.Same(original, request.Content);
+        Assert.True(sut.Recorder.UploadProgress.Count > 10, $"only {sut.Recorder.UploadProgress.Count} upload events");
+        AssertMonotonicToEnd([.. sut.Recorder.UploadProgress], length, length);
+        Assert.Same(original, sut.Request.Content);
     }
 
-    [Fact]
-    public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload(PipelineShape shape)
     {
         const int length = 1024 * 1024;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
         var original = new StreamContent(new GeneratingStream(length));
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = original };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: original);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(length.ToString(CultureInfo.InvariantCulture), await response.Content.ReadAsStringAsync());
-        AssertMonotonicToEnd([.. recorder.UploadProgress], length, total: null);
-        Assert.Same(original, request.Content);
-        Assert.Null(request.Content.Headers.ContentLength);
+        AssertMonotonicToEnd([.. sut.Recorder.UploadProgress], length, total: null);
+        Assert.Same(original, sut.Request.Content);
+        Assert.Null(sut.Request.Content!.Headers.ContentLength);
     }
 
-    [Fact]
-    public async Task Upload_EmptyBody_OneEventZeroOfZero()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_EmptyBody_OneEventZeroOfZero(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent([]) };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent([]));
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal("0", await response.Content.ReadAsStringAsync());
-        Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(recorder.UploadProgress));
+        Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(sut.Recorder.UploadProgress));
     }
 
-    [Fact]
-    public async Task Upload_RaisedOnTransportWriteBeforeHeaders()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_RaisedOnTransportWriteBeforeHeaders(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[300_000]) };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[300_000]));
         var headersSeenAtUpload = new List<bool>();
         var headersArrived = false;
-        HttpCall.For(request)
+        sut.Call
             .On(HttpEvents.HttpHeaders, _ => headersArrived = true)
             .On(HttpEvents.HttpUploadProgress, _ => headersSeenAtUpload.Add(headersArrived));
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.NotEmpty(headersSeenAtUpload);
         Assert.DoesNotContain(true, headersSeenAtUpload);
-        Assert.StartsWith("httpUploadProgress*,httpHeaders:200", recorder.Compact(), StringComparison.Ordinal);
+        Assert.StartsWith("httpUploadProgress*,httpHeaders:200", sut.Recorder.Compact(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,20 +124,19 @@ public class UploadProgressTests
         Assert.Equal("1000", await response.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task Upload_SyncSend_ReportsProgress()
+    [Theory]
+    [InlineData(PipelineShape.OneLayer)]
+    [InlineData(PipelineShape.TwoParts)]
+    public async Task Upload_SyncSend_ReportsProgress(PipelineShape shape)
     {
         const int length = 1024 * 1024;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[length]) };
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[length]));
 
-        using var response = await Task.Run(() => client.Send(request)).WithTimeout();
+        using var response = await Task.Run(() => sut.Client.Send(sut.Request)).WithTimeout();
 
-        AssertMonotonicToEnd([.. recorder.UploadProgress], length, length);
-        Assert.True(recorder.UploadProgress.Count >= length / (64 * 1024));
-        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        AssertMonotonicToEnd([.. sut.Recorder.UploadProgress], length, length);
+        Assert.True(sut.Recorder.UploadProgress.Count >= length / (64 * 1024));
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
     }
 
     private sealed class InspectingHandler(HttpMessageHandler inner, Action<HttpRequestMessage> inspect) : DelegatingHandler(inner)

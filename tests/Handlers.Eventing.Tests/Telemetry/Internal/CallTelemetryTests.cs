@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Handlers.Eventing.Internal;
+using Handlers.Eventing.Testing;
 
 namespace Handlers.Eventing.Tests.Telemetry;
 
@@ -353,7 +354,7 @@ public sealed class CallTelemetryTests
     public void OnCallEnded_UploadOfUndeclaredLengthNobodyCounted_ReportsNoRequestBodySize()
     {
         using var capture = new TelemetryCapture();
-        var call = NewCall(content: new StreamContent(new Infrastructure.GeneratingStream(5000)));
+        var call = NewCall(content: new StreamContent(new GeneratingStream(5000)));
         var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
 
         End(observer, call, HttpStatusCode.OK, error: null, received: 2);
@@ -365,7 +366,7 @@ public sealed class CallTelemetryTests
     public void OnCallEnded_UploadCounted_ReportsTheBytesHandedToTheTransport()
     {
         using var capture = new TelemetryCapture();
-        var call = NewCall(content: new StreamContent(new Infrastructure.GeneratingStream(5000)));
+        var call = NewCall(content: new StreamContent(new GeneratingStream(5000)));
         var observer = (CallTelemetry)CallTelemetry.Factory.Create(call)!;
         call.Response.CountedBytesSent = 5000;
 
