@@ -34,7 +34,7 @@ internal sealed partial class ResponseBodyObserver
             var previous = Interlocked.Exchange(ref _readCancellation, source);
             // Stryker disable once Statement : releases the previous linked source only (a resource, not behaviour)
             previous?.Dispose();
-            if (Volatile.Read(ref _aborted) != 0 || Volatile.Read(ref _idleState) == IdleFired)
+            if (Volatile.Read(ref _aborted) != 0 || IdleClockFired)
             {
                 source.Cancel();
             }

@@ -4,7 +4,7 @@ namespace Handlers.Eventing.Internal;
 // first read that needs it, armed while the caller waits for a read and disarmed when the read returns. When it fires first,
 // the pending read is cancelled and fails with HttpBodyIdleTimeoutException, a transport failure of the attempt.
 //
-// _idleState: 0 = no read waits, 1 = a read waits (armed), 2 = the timer fired and the stall won. A read that ends moves
+// IdleClock.State: 0 = no read waits, 1 = a read waits (armed), 2 = the timer fired and the stall won. A read that ends moves
 // 1 → 0; the timer moves 1 → 2; whichever moves first decides, also when bytes arrive as the timer fires.
 internal sealed partial class ResponseBodyObserver
 {
@@ -14,13 +14,16 @@ internal sealed partial class ResponseBodyObserver
 
     private static readonly TimerCallback s_onIdle = static state => ((ResponseBodyObserver)state!).OnIdle();
 
-    private ITimer? _idleTimer;
-    private int _idleState;
-    private TimeSpan _idleTimeout;
-    private HttpBodyIdleTimeoutException? _stall;
+    private IdleClock? _idle; // made at the first read with an idle timeout: a body without one pays for this reference only
 
     /// <summary>Gets a value indicating whether the body has an idle clock (an idle timeout was on at a read).</summary>
-    public bool HasIdleClock => Volatile.Read(ref _idleTimer) is not null;
+    public bool HasIdleClock => Volatile.Read(ref _idle)?.Timer is not null;
+
+    /// <summary>Gets a value indicating whether the idle clock fired and the stall won the pending read.</summary>
+    private bool IdleClockFired => Volatile.Read(ref _idle) is { } idle && Volatile.Read(ref idle.State) == IdleFired;
+
+    /// <summary>Gets the stall the idle clock decided, when it fired.</summary>
+    private HttpBodyIdleTimeoutException? Stall => IdleClockFired ? _idle!.Stall : null;
 
     /// <summary>
     /// Arms the idle clock for a read that starts waiting, when the call has an idle timeout: at the start of a read or a copy,
@@ -34,9 +37,10 @@ internal sealed partial class ResponseBodyObserver
             return;
         }
 
-        var timer = Volatile.Read(ref _idleTimer) ?? CreateIdleTimer();
-        _idleTimeout = timeout;
-        Volatile.Write(ref _idleState, IdleWaiting);
+        var idle = Volatile.Read(ref _idle) ?? CreateIdleClock();
+        var timer = Volatile.Read(ref idle.Timer) ?? CreateIdleTimer(idle);
+        idle.Timeout = timeout;
+        Volatile.Write(ref idle.State, IdleWaiting);
         timer.Change(timeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -46,15 +50,15 @@ internal sealed partial class ResponseBodyObserver
     /// </summary>
     private HttpBodyIdleTimeoutException? StopIdleClock()
     {
-        if (Volatile.Read(ref _idleTimer) is not { } timer)
+        if (Volatile.Read(ref _idle) is not { } idle || Volatile.Read(ref idle.Timer) is not { } timer)
         {
             return null;
         }
 
-        var state = Interlocked.CompareExchange(ref _idleState, IdleOff, IdleWaiting);
+        var state = Interlocked.CompareExchange(ref idle.State, IdleOff, IdleWaiting);
         if (state == IdleFired)
         {
-            return _stall;
+            return idle.Stall;
         }
 
         if (state == IdleWaiting)
@@ -65,7 +69,25 @@ internal sealed partial class ResponseBodyObserver
         return null;
     }
 
-    private ITimer CreateIdleTimer()
+    /// <summary>Resets the idle clock's decision (a resume starts a new wait for the next source's bytes).</summary>
+    private void ResetIdleClock()
+    {
+        if (Volatile.Read(ref _idle) is { } idle)
+        {
+            Volatile.Write(ref idle.State, IdleOff);
+            idle.Stall = null;
+        }
+    }
+
+    private IdleClock CreateIdleClock()
+    {
+        // Reads come one at a time: only the reader makes the clock.
+        var idle = new IdleClock();
+        Volatile.Write(ref _idle, idle);
+        return idle;
+    }
+
+    private ITimer CreateIdleTimer(IdleClock idle)
     {
         // The timer must not capture the reader's execution context (the attempt's timer, a listener's async locals).
         ITimer timer;
@@ -74,7 +96,7 @@ internal sealed partial class ResponseBodyObserver
             timer = _call.Options.TimeProvider.CreateTimer(s_onIdle, this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
-        if (Interlocked.CompareExchange(ref _idleTimer, timer, null) is { } existing)
+        if (Interlocked.CompareExchange(ref idle.Timer, timer, null) is { } existing)
         {
             // Stryker disable once Statement : reads come one at a time, so two timers are never created for one body
             timer.Dispose();
@@ -92,9 +114,10 @@ internal sealed partial class ResponseBodyObserver
 
     private void OnIdle()
     {
-        var stall = new HttpBodyIdleTimeoutException(_idleTimeout, Interlocked.Read(ref _loaded));
-        Volatile.Write(ref _stall, stall);
-        if (Interlocked.CompareExchange(ref _idleState, IdleFired, IdleWaiting) != IdleWaiting)
+        var idle = _idle!;
+        var stall = new HttpBodyIdleTimeoutException(idle.Timeout, Interlocked.Read(ref _loaded));
+        Volatile.Write(ref idle.Stall, stall);
+        if (Interlocked.CompareExchange(ref idle.State, IdleFired, IdleWaiting) != IdleWaiting)
         {
             return;
         }
@@ -110,5 +133,20 @@ internal sealed partial class ResponseBodyObserver
         }
     }
 
-    private void DisposeIdleClock() => Interlocked.Exchange(ref _idleTimer, null)?.Dispose();
+    private void DisposeIdleClock()
+    {
+        if (Volatile.Read(ref _idle) is { } idle)
+        {
+            Interlocked.Exchange(ref idle.Timer, null)?.Dispose();
+        }
+    }
+
+    /// <summary>The idle clock's state: its timer, who decided the pending read (see the states above), and the stall.</summary>
+    private sealed class IdleClock
+    {
+        public ITimer? Timer;
+        public int State;
+        public TimeSpan Timeout;
+        public HttpBodyIdleTimeoutException? Stall;
+    }
 }

@@ -22,7 +22,7 @@ internal sealed partial class ResponseBodyObserver
     /// </summary>
     public async ValueTask<bool> TryResumeAsync(Exception exception, CancellationToken callerToken, bool openStream, bool async)
     {
-        var failure = Volatile.Read(ref _idleState) == IdleFired && _stall is { } stall ? stall : exception;
+        var failure = Stall ?? exception;
         if (!IsTransportFailure(failure) || !_call.IsReturnedBody(this) || Volatile.Read(ref _aborted) != 0
             || Volatile.Read(ref _state) != Open || callerToken.IsCancellationRequested || Attempt is not { } failed
             || ResumeRequest() is not { } resume || !_call.TryTakeResume())
@@ -32,8 +32,7 @@ internal sealed partial class ResponseBodyObserver
 
         // The failed attempt has ended: its httpError (a transport failure), then its measurements and the retry event.
         StopIdleClock();
-        Volatile.Write(ref _idleState, IdleOff);
-        _stall = null;
+        ResetIdleClock();
         var timings = failed.EndTimings();
         if (_call.RaiseAttemptFailed(new HttpErrorEvent(failure, _call, failed.Number, timings)) is { } listenerFault)
         {
@@ -72,7 +71,7 @@ internal sealed partial class ResponseBodyObserver
             response = async ? await sending.ConfigureAwait(false) : sending.GetAwaiter().GetResult();
             if (StopIdleClock() is not null || !Continues(response) || response.Content is not ObservedResponseContent next)
             {
-                Volatile.Write(ref _idleState, IdleOff);
+                ResetIdleClock();
                 // Refused (another answer, another validator or length): its httpHeaders was raised, its body goes unread.
                 response.Dispose();
                 refusal = OnFailure(failure);
@@ -120,7 +119,7 @@ internal sealed partial class ResponseBodyObserver
             // The resume's send failed (its attempt raised its own httpError), or the abort, the caller or the idle clock
             // ended it: the read throws the failure it tried to resume (or the abort, or the caller's cancellation).
             StopIdleClock();
-            Volatile.Write(ref _idleState, IdleOff);
+            ResetIdleClock();
             response?.Dispose();
             Fault.Rethrow(OnFailure(
                 Volatile.Read(ref _aborted) != 0 ? ex
