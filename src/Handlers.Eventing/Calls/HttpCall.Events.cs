@@ -11,6 +11,12 @@ public sealed partial class HttpCall
 
     internal bool HasListeners(EventKey eventKey) => ListenerCount(eventKey) > 0;
 
+    /// <summary>
+    /// Gets a value indicating whether a body chunk may reach a listener (nothing else sees chunks: the library's observers do
+    /// not): <see langword="false"/> when the call has no listener at all, so that the chunk path skips its events with one read.
+    /// </summary>
+    internal bool MayRaiseBodyChunk => MayHaveListeners;
+
     /// <summary>Gets a value indicating whether raising <paramref name="eventKey"/> reaches anyone: an observer of the library or a listener.</summary>
     /// <remarks>Lets a caller skip building the event's arguments when nobody would see them.</remarks>
     internal bool IsObserved(EventKey eventKey) => _observers is not null || HasListeners(eventKey);
@@ -35,7 +41,7 @@ public sealed partial class HttpCall
     /// returned (which put the flow back), so no chunk is raised on it, and the chunk path stays free of the look-up. It takes
     /// the caller's <see cref="Observe"/> scopes off only while one is open in the process (otherwise one static read).
     /// </remarks>
-    internal Exception? RaiseBodyChunk(HttpProgress progress, ReadOnlyMemory<byte> chunk)
+    internal Exception? RaiseBodyChunk(in HttpProgress progress, ReadOnlyMemory<byte> chunk)
     {
         var locked = _gate.Enter();
         var flow = ObserveScope.AnyOpen ? ObserveScope.SuspendForChunk() : null;
@@ -158,7 +164,7 @@ public sealed partial class HttpCall
         }
     }
 
-    private Exception? RaiseToListeners<TArgs>(EventKey<TArgs> eventKey, TArgs args)
+    private Exception? RaiseToListeners<TArgs>(EventKey<TArgs> eventKey, in TArgs args)
     {
         Exception? first = null;
         EmitAll(eventKey, args, ref first);

@@ -18,6 +18,9 @@ public partial class EventEmitter
     /// <summary>Gets the lock that guards every registration change; derived types take it to close keys atomically.</summary>
     private protected Lock SyncRoot => _gate;
 
+    /// <summary>Gets a value indicating whether any event may have a listener: <see langword="false"/> lets a raise be skipped with one read.</summary>
+    private protected bool MayHaveListeners => _sets.Length != 0;
+
     /// <summary>
     /// Tells, under <see cref="SyncRoot"/>, whether <paramref name="key"/> will never be raised again, so that a listener
     /// added now is handed to <see cref="OnListenerAddedAfterClose"/> instead of being stored.
@@ -66,7 +69,7 @@ public partial class EventEmitter
     /// Raises an event like <see cref="Emit{TArgs}"/> but runs every listener even when one throws; the first exception
     /// is returned in <paramref name="firstError"/> and the others go to <see cref="OnSuppressedListenerException"/>.
     /// </summary>
-    private protected bool EmitAll<TArgs>(EventKey<TArgs> eventKey, TArgs args, ref Exception? firstError)
+    private protected bool EmitAll<TArgs>(EventKey<TArgs> eventKey, in TArgs args, ref Exception? firstError)
     {
         var items = FindSet(eventKey)?.Items;
         if (items is null || items.Length == 0)
@@ -79,7 +82,7 @@ public partial class EventEmitter
     }
 
     /// <summary>Invokes a snapshot of registrations, continuing past throwing listeners (see <see cref="EmitAll{TArgs}"/>).</summary>
-    private protected void InvokeAll<TArgs>(EventKey<TArgs> eventKey, Registration[] items, TArgs args, ref Exception? firstError)
+    private protected void InvokeAll<TArgs>(EventKey<TArgs> eventKey, Registration[] items, in TArgs args, ref Exception? firstError)
     {
         for (var i = 0; i < items.Length; i++)
         {
@@ -102,7 +105,7 @@ public partial class EventEmitter
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Invoke<TArgs>(EventKey<TArgs> eventKey, Registration registration, TArgs args)
+    private void Invoke<TArgs>(EventKey<TArgs> eventKey, Registration registration, in TArgs args)
     {
         // The once path is a call of its own, which keeps the inlined steady path (plain listeners) short.
         if (registration.Once && !ClaimOnce(eventKey, registration))

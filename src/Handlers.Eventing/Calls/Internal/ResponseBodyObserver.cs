@@ -283,8 +283,10 @@ internal sealed partial class ResponseBodyObserver
         var loaded = _loaded += count;
         _call.OnBodyBytes(loaded);
 
-        // Every read path passes the chunk's own count of bytes, or none when no listener wants them.
-        if (Attempt is { } attempt && _call.RaiseBodyChunk(ProgressAt(loaded, attempt.Number), chunk) is { } failure)
+        // Every read path passes the chunk's own count of bytes, or none when no listener wants them; a call without any
+        // listener raises nothing per chunk.
+        if (Attempt is { } attempt && _call.MayRaiseBodyChunk
+            && _call.RaiseBodyChunk(ProgressAt(loaded, attempt.Number), chunk) is { } failure)
         {
             return FailByListener(failure);
         }
