@@ -84,6 +84,7 @@ internal sealed partial class ResponseBodyObserver
         {
             if (!TryResumeAsync(ex, cancellationToken, openStream: false, async: false).GetAwaiter().GetResult())
             {
+                // Stryker disable once Statement : HttpClient disposes the response whose buffering failed, which releases the source as well; this only releases it first
                 source?.Dispose();
                 ThrowFailure(ex, cancellationToken);
                 throw;

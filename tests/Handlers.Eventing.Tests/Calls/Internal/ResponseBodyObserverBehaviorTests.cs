@@ -455,6 +455,49 @@ public class ResponseBodyObserverBehaviorTests
     }
 
     [Fact]
+    public async Task SyncBuffering_ReleasesTheTransportStreamAtTheEnd_BeforeTheResponseIsDisposed()
+    {
+        // HttpClient.Send buffers through the library's read-by-read copy; at the end the source's stream is released at once
+        // (a transport that holds a resource gets it back while the caller keeps the buffered response).
+        var body = new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Chunk(990));
+        var transport = new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) });
+        using var client = new HttpClient(new EventingHandler(transport));
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+
+        using var response = client.Send(request);
+
+        Assert.True(body.Disposals > 0, "The transport's stream is released when the synchronous copy ends.");
+        Assert.Equal(1000, (await response.Content.ReadAsByteArrayAsync()).Length);
+    }
+
+    [Fact]
+    public void SyncBuffering_TransportFailure_ThrowsWhatAPlainClientThrows()
+    {
+        // The library's read-by-read synchronous copy wraps a transport failure as HttpContent's own copy does: a plain client
+        // over the same failing body is the oracle (type, message, error code, inner exception).
+        static HttpResponseMessage Failing(IOException failure) => new(HttpStatusCode.OK)
+        {
+            Content = new StreamContent(new ScriptedStream(false, ScriptedStream.Chunk(10), ScriptedStream.Fail(failure))),
+        };
+        var plainFailure = new IOException("The connection was reset.");
+        var failure = new IOException("The connection was reset.");
+        using var plain = new HttpClient(new InlineHandler(_ => Failing(plainFailure)));
+        using var eventing = new HttpClient(new EventingHandler(new InlineHandler(_ => Failing(failure))));
+        using var plainRequest = new HttpRequestMessage(HttpMethod.Get, Url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        var call = HttpCall.For(request);
+
+        var expected = Assert.Throws<HttpRequestException>(() => plain.Send(plainRequest));
+        var thrown = Assert.Throws<HttpRequestException>(() => eventing.Send(request));
+
+        Assert.Equal(expected.Message, thrown.Message);
+        Assert.Equal(expected.HttpRequestError, thrown.HttpRequestError);
+        Assert.Same(plainFailure, expected.InnerException);
+        Assert.Same(failure, thrown.InnerException);
+        Assert.Same(thrown, call.Response.Error);
+    }
+
+    [Fact]
     public async Task ReadAfterAFailure_WhoseErrorListenerThrew_ThrowsTheFailureTheBodyClosedWith()
     {
         // The error listener's exception is thrown once, from the read that ended the call; the body closed with the
