@@ -20,8 +20,7 @@ public class ListenerExceptionTests
         new(EventingPipeline.Create(new SocketsHttpHandler(), shape, options));
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan(PipelineShape shape)
     {
         using var client = MockClient(shape, [1, 2, 3]);
@@ -42,8 +41,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone(PipelineShape shape)
     {
         using var client = MockClient(shape, []);
@@ -61,8 +59,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject(PipelineShape shape)
     {
         using var client = MockClient(shape, [1, 2, 3]);
@@ -78,8 +75,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_TwoListenersThrow_FirstThrownSecondReported(PipelineShape shape)
     {
         var reported = new List<(EventKey Key, Exception Exception)>();
@@ -99,8 +95,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsMidBody_ReadThrowsSameObjectNoHttpDone(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -143,8 +138,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsWhileBuffering_GetAsyncThrowsSameObject(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -164,8 +158,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns(PipelineShape shape)
     {
         using var client = MockClient(shape, [1, 2, 3]);
@@ -182,8 +175,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Success_ListenerThrowsWhileBuffering_CompleteRunsThenGetAsyncThrowsSameObject(PipelineShape shape)
     {
         using var client = MockClient(shape, [1, 2, 3]);
@@ -205,8 +197,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Complete_ListenerThrowsAtLastByte_OtherCompleteRunsThenThatReadThrowsSameObject(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -241,8 +232,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject(PipelineShape shape)
     {
         using var client = MockClient(shape, [1], status: HttpStatusCode.BadRequest);
@@ -260,8 +250,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException(PipelineShape shape)
     {
         var mock = new MockHttpMessageHandler();
@@ -281,8 +270,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Success_ListenerThrows_AwsSendAsyncThrowsSameObjectAfterComplete(PipelineShape shape)
     {
         using var client = MockClient(shape, [1, 2, 3]);
@@ -299,8 +287,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpUploadProgress_ListenerThrows_SendThrowsSameObjectNotWrapped(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -322,8 +309,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpError_ListenerThrows_SendThrowsListenerException(PipelineShape shape)
     {
         using var client = RealClient(shape);
@@ -341,8 +327,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task IsolateListenerExceptions_EveryEventThrows_NothingThrownAndHandlerReceivesThem(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -386,8 +371,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task IsolateListenerExceptions_HandlerThrows_CallStillSucceeds(PipelineShape shape)
     {
         var options = new EventingOptions
@@ -406,8 +390,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside(PipelineShape shape)
     {
         // A known limit, documented in docs/events.md: HttpContent.LoadIntoBufferAsync (the BCL, outside the handler) wraps
@@ -425,8 +408,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject(PipelineShape shape)
     {
         using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(100_000, declareLength: true), shape));
@@ -442,8 +424,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject(PipelineShape shape)
     {
         using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
@@ -463,8 +444,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject(PipelineShape shape)
     {
         using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
