@@ -19,12 +19,12 @@ public sealed class CallUnderTest : IDisposable
 
     private readonly LoopbackServer? _server;
 
-    private CallUnderTest(HttpClient client, HttpRequestMessage request, LoopbackServer? server, Action<HttpCall>? listen)
+    private CallUnderTest(HttpClient client, HttpRequestMessage request, LoopbackServer? server, Action<HttpCall>? listen, bool createCall)
     {
         Client = client;
         Request = request;
         _server = server;
-        Call = HttpCall.For(request);
+        Call = createCall ? client.CreateCall(request) : HttpCall.For(request);
         listen?.Invoke(Call);
         Recorder = new EventRecorder(Call);
     }
@@ -56,6 +56,10 @@ public sealed class CallUnderTest : IDisposable
     /// <param name="method">The method, or <see langword="null"/> for GET.</param>
     /// <param name="content">The request content, or <see langword="null"/> for none.</param>
     /// <param name="listen">Attaches listeners to the call before the recorder's, when their order matters.</param>
+    /// <param name="createCall">
+    /// Whether the call is made by <see cref="HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)"/> on
+    /// <see cref="Client"/> (AWS style: send it with <see cref="HttpCall.SendAsync"/>) rather than by <see cref="HttpCall.For"/>.
+    /// </param>
     public static async Task<CallUnderTest> LoopbackAsync(
         string pathAndQuery,
         PipelineShape shape = PipelineShape.OneLayer,
@@ -63,12 +67,13 @@ public sealed class CallUnderTest : IDisposable
         EventingOptions? options = null,
         HttpMethod? method = null,
         HttpContent? content = null,
-        Action<HttpCall>? listen = null)
+        Action<HttpCall>? listen = null,
+        bool createCall = false)
     {
         var server = await LoopbackServer.Shared;
         var request = server.Request(http2, pathAndQuery, method);
         request.Content = content;
-        return new CallUnderTest(LoopbackVersions.EventingClient(http2, shape, options), request, server, listen);
+        return new CallUnderTest(LoopbackVersions.EventingClient(http2, shape, options), request, server, listen, createCall);
     }
 
     /// <summary>
@@ -82,6 +87,10 @@ public sealed class CallUnderTest : IDisposable
     /// <param name="method">The method, or <see langword="null"/> for GET.</param>
     /// <param name="content">The request content, or <see langword="null"/> for none.</param>
     /// <param name="listen">Attaches listeners to the call before the recorder's, when their order matters.</param>
+    /// <param name="createCall">
+    /// Whether the call is made by <see cref="HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)"/> on
+    /// <see cref="Client"/> (AWS style: send it with <see cref="HttpCall.SendAsync"/>) rather than by <see cref="HttpCall.For"/>.
+    /// </param>
     public static CallUnderTest InMemory(
         HttpMessageHandler transport,
         PipelineShape shape = PipelineShape.OneLayer,
@@ -89,10 +98,11 @@ public sealed class CallUnderTest : IDisposable
         EventingOptions? options = null,
         HttpMethod? method = null,
         HttpContent? content = null,
-        Action<HttpCall>? listen = null)
+        Action<HttpCall>? listen = null,
+        bool createCall = false)
     {
         var request = new HttpRequestMessage(method ?? HttpMethod.Get, url) { Content = content };
-        return new CallUnderTest(new HttpClient(EventingPipeline.Create(transport, shape, options)), request, server: null, listen);
+        return new CallUnderTest(new HttpClient(EventingPipeline.Create(transport, shape, options)), request, server: null, listen, createCall);
     }
 
     /// <summary>Sends <see cref="Request"/> through <see cref="Client"/>.</summary>
