@@ -1,26 +1,18 @@
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
-using RichardSzalay.MockHttp;
 
 namespace Handlers.Eventing.Tests.Calls;
 
 /// <summary>What a throwing listener does to the call (docs/events.md, "Listener exceptions"): AWS's rules, with AWS's bug fixed.</summary>
 public class ListenerExceptionTests
 {
-    private static MockHttpMessageHandler Responding(byte[] body, HttpStatusCode status = HttpStatusCode.OK)
-    {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(_ => new HttpResponseMessage(status) { Content = new ByteArrayContent(body) });
-        return mock;
-    }
-
     [Theory]
     [PipelineShapes]
     public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan(PipelineShape shape)
     {
         var thrown = new ListenerException();
         var laterRan = false;
-        using var sut = CallUnderTest.InMemory(Responding([1, 2, 3]), shape,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
             listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown).On(HttpEvents.HttpHeaders, _ => laterRan = true));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
@@ -37,7 +29,7 @@ public class ListenerExceptionTests
     public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone(PipelineShape shape)
     {
         var thrown = new ListenerException();
-        using var sut = CallUnderTest.InMemory(Responding([]), shape, listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown));
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([]), shape, listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
@@ -51,7 +43,7 @@ public class ListenerExceptionTests
     public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject(PipelineShape shape)
     {
         var thrown = new ListenerException();
-        using var sut = CallUnderTest.InMemory(Responding([1, 2, 3]), shape,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
             listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown), createCall: true);
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.Call.SendAsync()).WithTimeout();
@@ -68,7 +60,7 @@ public class ListenerExceptionTests
         var options = new EventingOptions { ListenerExceptionHandler = (_, key, ex) => reported.Add((key, ex)) };
         var first = new ListenerException("first");
         var second = new ListenerException("second");
-        using var sut = CallUnderTest.InMemory(Responding([1]), shape, options: options,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1]), shape, options: options,
             listen: call => call.On(HttpEvents.HttpHeaders, _ => throw first).On(HttpEvents.HttpHeaders, _ => throw second));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
@@ -139,7 +131,7 @@ public class ListenerExceptionTests
     public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns(PipelineShape shape)
     {
         var thrown = new ListenerException();
-        using var sut = CallUnderTest.InMemory(Responding([1, 2, 3]), shape, listen: call => call.On(HttpEvents.HttpDownloadProgress, _ => throw thrown));
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape, listen: call => call.On(HttpEvents.HttpDownloadProgress, _ => throw thrown));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
@@ -153,7 +145,7 @@ public class ListenerExceptionTests
     {
         var thrown = new ListenerException();
         var otherSuccessRan = false;
-        using var sut = CallUnderTest.InMemory(Responding([1, 2, 3]), shape,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
             listen: call => call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Success, _ => otherSuccessRan = true));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
@@ -202,7 +194,7 @@ public class ListenerExceptionTests
     public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject(PipelineShape shape)
     {
         var thrown = new ListenerException();
-        using var sut = CallUnderTest.InMemory(Responding([1], HttpStatusCode.BadRequest), shape, listen: call => call.On(HttpEvents.Error, _ => throw thrown));
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1], HttpStatusCode.BadRequest), shape, listen: call => call.On(HttpEvents.Error, _ => throw thrown));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
@@ -215,11 +207,9 @@ public class ListenerExceptionTests
     [PipelineShapes]
     public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(new HttpRequestException("boom"));
         var thrown = new ListenerException();
         var completeRan = false;
-        using var sut = CallUnderTest.InMemory(mock, shape,
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(new HttpRequestException("boom")), shape,
             listen: call => call.On(HttpEvents.Error, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true));
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
@@ -235,7 +225,7 @@ public class ListenerExceptionTests
     {
         var thrown = new ListenerException();
         var completeRan = false;
-        using var sut = CallUnderTest.InMemory(Responding([1, 2, 3]), shape,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
             listen: call => call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true), createCall: true);
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.Call.SendAsync()).WithTimeout();
@@ -327,7 +317,7 @@ public class ListenerExceptionTests
             IsolateListenerExceptions = true,
             ListenerExceptionHandler = (_, _, _) => throw new InvalidOperationException("bad reporter"),
         };
-        using var sut = CallUnderTest.InMemory(Responding([1, 2]), shape, options: options,
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2]), shape, options: options,
             listen: call => call.On(HttpEvents.HttpData, _ => throw new ListenerException()));
 
         using var response = await sut.SendAsync().WithTimeout();
