@@ -84,8 +84,9 @@ public sealed class CallUnderTest : IDisposable
     }
 
     /// <summary>
-    /// Arranges a call over an in-memory <paramref name="transport"/> (no sockets): the client's pipeline is the eventing part
-    /// in <paramref name="shape"/> over it, made by <see cref="EventingPipeline.Create"/>.
+    /// Arranges a call over <paramref name="transport"/>, in memory as a rule (no sockets), or a <see cref="SocketsHttpHandler"/>
+    /// the test configures itself: the client's pipeline is the eventing part in <paramref name="shape"/> over it, made by
+    /// <see cref="EventingPipeline.Create"/>.
     /// </summary>
     /// <param name="transport">The innermost handler, which answers the request.</param>
     /// <param name="shape">The shape of the eventing part of the pipeline.</param>
