@@ -113,10 +113,7 @@ public class AbortAfterBodyEndTests
     }
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task AbortAfterLastByteRead_ReadExactlyThenDispose_CallerSeesNoException(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;

@@ -9,6 +9,10 @@ namespace Handlers.Eventing.Tests.Calls;
 // SendAsync returns.
 public class BodilessResponseTests
 {
+    /// <summary>
+    /// How the client is made, the factory included (not <see cref="PipelineShape"/>, which builds the two parts by hand):
+    /// this is the test of the factory's own composition for bodiless responses.
+    /// </summary>
     public enum Pipeline
     {
         HandBuilt,
@@ -86,19 +90,16 @@ public class BodilessResponseTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task SendAsync_Head_ResponseKeepsTheResourcesContentLength(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task SendAsync_Head_ResponseKeepsTheResourcesContentLength(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
+        using var sut = await CallUnderTest.LoopbackAsync("correctness/resource/5000", shape, http2, method: HttpMethod.Head);
         using var plain = LoopbackVersions.Client(http2, new SocketsHttpHandler());
-        using var client = LoopbackVersions.EventingClient(http2);
-        using var plainRequest = server.Request(http2, "correctness/resource/5000", HttpMethod.Head);
-        using var request = server.Request(http2, "correctness/resource/5000", HttpMethod.Head);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var plainRequest = sut.Server.Request(http2, "correctness/resource/5000", HttpMethod.Head);
+        var recorder = sut.Recorder;
 
         using var expected = await plain.SendAsync(plainRequest).WithTimeout();
-        using var actual = await client.SendAsync(request).WithTimeout();
+        using var actual = await sut.SendAsync().WithTimeout();
 
         // Observation never changes the response: Content-Length stays the resource's, while the body is 0 of 0.
         Assert.Equal(5000, expected.Content.Headers.ContentLength);
@@ -109,16 +110,13 @@ public class BodilessResponseTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task CallSendAsync_Head_EndsInSuccessWithZeroOfZero(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task CallSendAsync_Head_EndsInSuccessWithZeroOfZero(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
-        var call = client.CreateCall(server.Request(http2, "correctness/resource/5000", HttpMethod.Head));
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("correctness/resource/5000", shape, http2, method: HttpMethod.Head, createCall: true);
+        var recorder = sut.Recorder;
 
-        var response = await call.SendAsync().WithTimeout();
+        var response = await sut.Call.SendAsync().WithTimeout();
 
         Assert.Null(response.Error);
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpDone,success,complete:True", recorder.Compact());

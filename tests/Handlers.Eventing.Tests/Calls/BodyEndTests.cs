@@ -9,10 +9,7 @@ public class BodyEndTests
     private const int Length = 100000;
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task ReadExactlyAsync_ContentLengthBytes_EndsInSuccessBeforeDispose(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -49,8 +46,7 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadExactly_SyncContentLengthBytes_EndsInSuccessBeforeDispose(PipelineShape shape)
     {
         // Sync Send is HTTP/1.1 only in SocketsHttpHandler.
@@ -73,10 +69,7 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task ReadAsync_SingleReadOfWholeSmallBody_EndsInSuccessWithoutFurtherRead(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -99,10 +92,7 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task ReadExactlyAsync_FewerThanContentLengthBytesThenDispose_StillAbandoned(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -124,10 +114,7 @@ public class BodyEndTests
     }
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task CallSendAsync_ContentLengthBody_EndsInSuccessAtLastByte(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;

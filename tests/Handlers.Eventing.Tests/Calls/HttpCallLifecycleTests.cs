@@ -16,13 +16,13 @@ public class HttpCallLifecycleTests
 {
     private const string Url = "http://example.test/lifecycle";
 
-    [Fact]
-    public async Task Abort_InsideTheErrorListenerOfACancelledSend_TheCallersCancellationIsThrown()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_InsideTheErrorListenerOfACancelledSend_TheCallersCancellationIsThrown(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new HangingHandler()));
+        using var sut = CallUnderTest.InMemory(new HangingHandler(), shape, Url, createCall: true);
         using var caller = new CancellationTokenSource();
-        var call = client.CreateCall(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(call);
+        var (call, recorder) = (sut.Call, sut.Recorder);
         call.On(HttpEvents.Error, _ => call.Abort());
         var sending = call.SendAsync(caller.Token);
 
@@ -35,30 +35,29 @@ public class HttpCallLifecycleTests
         Assert.Equal("error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_InsideTheErrorListenerOfATransportFailure_TheTransportFailureIsThrown()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_InsideTheErrorListenerOfATransportFailure_TheTransportFailureIsThrown(PipelineShape shape)
     {
         var failure = new HttpRequestException("Connection refused.");
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ => throw failure)));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(new InlineHandler(_ => throw failure), shape, Url);
+        var (call, recorder) = (sut.Call, sut.Recorder);
         call.On(HttpEvents.Error, _ => call.Abort());
 
-        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(failure, thrown);
         Assert.Same(failure, call.Response.Error);
         Assert.Equal("httpError,error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_InsideTheErrorListenerOfAnErrorStatus_AwsSendReturnsTheStatusError()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_InsideTheErrorListenerOfAnErrorStatus_AwsSendReturnsTheStatusError(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new ByteArrayContent(new byte[100]) })));
-        var call = client.CreateCall(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(new InlineHandler(_ =>
+            new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new ByteArrayContent(new byte[100]) }), shape, Url, createCall: true);
+        var (call, recorder) = (sut.Call, sut.Recorder);
         call.On(HttpEvents.Error, _ => call.Abort());
 
         var response = await call.SendAsync().WithTimeout();
@@ -68,53 +67,54 @@ public class HttpCallLifecycleTests
         Assert.Equal("httpHeaders:503,httpDownloadProgress*,httpData*,httpDone,error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Abort_BeforeSend_TheTransportIsNeverReachedAndTheSendThrowsTheAbort()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_BeforeSend_TheTransportIsNeverReachedAndTheSendThrowsTheAbort(PipelineShape shape)
     {
         var reached = 0;
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-        {
-            reached++;
-            return new HttpResponseMessage(HttpStatusCode.OK);
-        })));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(
+            new InlineHandler(_ =>
+            {
+                reached++;
+                return new HttpResponseMessage(HttpStatusCode.OK);
+            }),
+            shape,
+            Url);
+        var (call, recorder) = (sut.Call, sut.Recorder);
         call.Abort();
 
-        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request)).WithTimeout();
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(call.Response.Error, thrown);
         Assert.Equal(0, reached);
         Assert.Equal("error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task Configure_AbortsTheCallBeforeItsFirstEvent_TheSendThrowsTheAbortWithoutWaitingForTheTransport()
+    [Theory]
+    [PipelineShapes]
+    public async Task Configure_AbortsTheCallBeforeItsFirstEvent_TheSendThrowsTheAbortWithoutWaitingForTheTransport(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new HangingHandler(), new EventingOptions().OnCall(c => c.Abort())));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(new HangingHandler(), shape, Url, new EventingOptions().OnCall(c => c.Abort()));
+        var (call, recorder) = (sut.Call, sut.Recorder);
 
-        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request)).WithTimeout();
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(call.Response.Error, thrown);
         Assert.Contains("aborted", thrown.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("error,complete:True", recorder.Compact());
     }
 
-    [Fact]
-    public async Task On_ListenersAddedAfterAConfiguredCallStarted_RunInRegistrationOrder()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_ListenersAddedAfterAConfiguredCallStarted_RunInRegistrationOrder(PipelineShape shape)
     {
         var order = new List<string>();
         var options = new EventingOptions().OnCall(c => c.On(HttpEvents.HttpData, _ => order.Add("configured")));
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), options));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(
+            new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), shape, Url, options, record: false);
+        var call = sut.Call;
         call.On(HttpEvents.HttpData, _ => order.Add("before send"));
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
 
         call.On(HttpEvents.HttpData, _ => order.Add("after send 1"));
         call.On(HttpEvents.HttpData, _ => order.Add("after send 2"));
@@ -123,19 +123,17 @@ public class HttpCallLifecycleTests
         Assert.Equal(["configured", "before send", "after send 1", "after send 2"], order);
     }
 
-    [Fact]
-    public async Task Abort_FromTheHeadersListener_TheSendThrowsTheAbortAndTheBodyIsNeverRead()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_FromTheHeadersListener_TheSendThrowsTheAbortAndTheBodyIsNeverRead(PipelineShape shape)
     {
         var body = new ScriptedStream(false, ScriptedStream.Chunk(10));
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) }), shape, Url);
+        var (call, recorder) = (sut.Call, sut.Recorder);
         call.On(HttpEvents.HttpHeaders, e => e.Call.Abort());
 
         var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
+            () => sut.SendAsync(HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
 
         Assert.Same(call.Response.Error, thrown);
         Assert.Contains("aborted", thrown.Message, StringComparison.OrdinalIgnoreCase);
@@ -144,13 +142,13 @@ public class HttpCallLifecycleTests
         Assert.True(body.Disposals > 0, "The transport's stream is released.");
     }
 
-    [Fact]
-    public async Task Abort_FromTheHeadersListenerWhenACompleteListenerThrows_TheSendThrowsTheListenersException()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_FromTheHeadersListenerWhenACompleteListenerThrows_TheSendThrowsTheListenersException(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) })));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(
+            new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), shape, Url, record: false);
+        var call = sut.Call;
         var listener = new ListenerException();
         var completed = 0;
         call.On(HttpEvents.HttpHeaders, e => e.Call.Abort())
@@ -158,7 +156,7 @@ public class HttpCallLifecycleTests
             .On(HttpEvents.Complete, _ => throw listener);
 
         var thrown = await Assert.ThrowsAsync<ListenerException>(
-            () => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
+            () => sut.SendAsync(HttpCompletionOption.ResponseHeadersRead)).WithTimeout();
 
         Assert.Same(listener, thrown);
         Assert.Equal(1, completed);
@@ -166,17 +164,16 @@ public class HttpCallLifecycleTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Response_DurationAndTimeToHeaders_WithinTheTimeTheCallTook(bool sync)
+    [PipelineShapes(false)]
+    [PipelineShapes(true)]
+    public async Task Response_DurationAndTimeToHeaders_WithinTheTimeTheCallTook(bool sync, PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) })));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(
+            new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), shape, Url, record: false);
+        var call = sut.Call;
 
         var watch = Stopwatch.StartNew();
-        using (var response = sync ? client.Send(request) : await client.SendAsync(request).WithTimeout())
+        using (var response = sync ? sut.Client.Send(sut.Request) : await sut.SendAsync().WithTimeout())
         {
             watch.Stop();
         }

@@ -26,8 +26,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_Success_ResultIsResponseCompletionAndEventArguments(PipelineShape shape)
     {
         using var client = MockClient(shape, HttpStatusCode.OK, "hello");
@@ -51,8 +50,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_ErrorStatus_ReturnsNormallyWithErrorSet(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -69,8 +67,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_Twice_ThrowsInvalidOperationWithHelp(PipelineShape shape)
     {
         using var client = MockClient(shape, HttpStatusCode.OK, "x");
@@ -84,8 +81,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_WhileFirstRunning_ThrowsInvalidOperation(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -113,8 +109,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_LargeBody_DrivenThroughHttpDataToTheEnd(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
@@ -145,8 +140,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_BufferResponseBody_ContentStaysReadable(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -164,8 +158,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_TimeoutWhileBodyHangs_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -183,8 +176,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_TimeoutBeforeHeaders_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -199,8 +191,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_AbortMidBody_ThrowsTheAbortException(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -221,8 +212,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_AbortFromDataListener_ThrowsTheAbortException(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -239,8 +229,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_AbortBeforeSend_ThrowsAbortWithoutSending(PipelineShape shape)
     {
         using var client = MockClient(shape, HttpStatusCode.OK, "x");
@@ -255,8 +244,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_CallerCancelsMidBody_ThrowsOperationCanceled(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -274,8 +262,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_ConnectionRefused_ThrowsSameTypeAsHttpClient(PipelineShape shape)
     {
         var url = LoopbackServer.RefusedAddress();
@@ -294,8 +281,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_HttpDataListenerThrowsIOException_ThrowsListenersOwnObjectUnwrapped(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -315,8 +301,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_TruncatedBody_HttpErrorThenThrows(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -340,8 +325,7 @@ public class HttpCallSendTests
     // Issue 19, defect 4: the library's own SendAsync ends its call on every failure, also one raised before the request
     // reaches the handler: error with that exception, complete, Completion done.
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_RelativeUriWithoutBaseAddress_EndsTheCallWithHttpClientsException(PipelineShape shape)
     {
         using var client = NewClient(shape);
@@ -357,8 +341,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_DisposedClient_EndsTheCallWithObjectDisposedException(PipelineShape shape)
     {
         var client = NewClient(shape);
@@ -387,8 +370,7 @@ public class HttpCallSendTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_FailsBeforeTheHandler_ErrorListenerExceptionIsThrownAfterComplete(PipelineShape shape)
     {
         using var client = NewClient(shape);
@@ -407,8 +389,7 @@ public class HttpCallSendTests
     // Found by the first mutation pass: cancelled by the caller before the headers, SendAsync threw with the token it linked
     // internally; HttpClient.SendAsync carries the caller's token, and so does call.SendAsync now (mid-body already did).
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_CallerCancelsBeforeHeaders_ExceptionCarriesTheCallersToken(PipelineShape shape)
     {
         var plainTransport = new WaitForCancellationHandler();

@@ -1,132 +1,112 @@
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
-using RichardSzalay.MockHttp;
 
 namespace Handlers.Eventing.Tests.Calls;
 
 /// <summary>Unit behaviour of <see cref="HttpCall"/> over in-memory transports (MockHttp and <see cref="InlineHandler"/>).</summary>
 public class HttpCallTests
 {
-    private const string Url = "http://example.test/resource";
+    private const string Url = CallUnderTest.InMemoryUrl;
 
-    private static HttpClient MockClient(HttpStatusCode status, byte[] body, EventingOptions? options = null)
+    private static HttpMessageHandler Ok() => MockTransport.Responding("hello"u8.ToArray());
+
+    /// <summary>Sends a GET over <paramref name="transport"/> and reads its body into the buffer, then disposes the response.</summary>
+    private static async Task<CallUnderTest> SendBufferedAsync(
+        HttpMessageHandler transport, PipelineShape shape, Action<HttpCall>? listen = null, EventingOptions? options = null, bool record = false)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(_ => new HttpResponseMessage(status) { Content = new ByteArrayContent(body) });
-        return new HttpClient(new EventingHandler(mock, options ?? new EventingOptions()));
+        var sut = CallUnderTest.InMemory(transport, shape, options: options, listen: listen, record: record);
+        using var response = await sut.SendAsync().WithTimeout();
+        return sut;
     }
 
-    private static HttpClient OkClient(string body = "hello") => MockClient(HttpStatusCode.OK, System.Text.Encoding.UTF8.GetBytes(body));
-
-    private static async Task<HttpCall> SendBufferedAsync(HttpClient client, Action<HttpCall>? configure = null)
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_Buffered200_RaisesExactSequence(PipelineShape shape)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        configure?.Invoke(call);
-        using var response = await client.SendAsync(request).WithTimeout();
-        return call;
-    }
-
-    [Fact]
-    public async Task SendAsync_Buffered200_RaisesExactSequence()
-    {
-        using var client = OkClient();
-        EventRecorder? recorder = null;
-
-        await SendBufferedAsync(client, call => recorder = new EventRecorder(call));
+        using var sut = await SendBufferedAsync(Ok(), shape, record: true);
 
         Assert.Equal(
             ["httpHeaders:200", "httpDownloadProgress", "httpData", "httpDone", "success", "complete:True"],
-            recorder!.Names);
+            sut.Recorder.Names);
     }
 
-    [Fact]
-    public async Task SendAsync_ErrorStatus_RaisesBodyEventsThenError()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_ErrorStatus_RaisesBodyEventsThenError(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.InternalServerError, [1, 2, 3]);
-        EventRecorder? recorder = null;
-
-        var call = await SendBufferedAsync(client, c => recorder = new EventRecorder(c));
+        using var sut = await SendBufferedAsync(MockTransport.Responding([1, 2, 3], HttpStatusCode.InternalServerError), shape, record: true);
 
         Assert.Equal(
             ["httpHeaders:500", "httpDownloadProgress", "httpData", "httpDone", "error", "complete:True"],
-            recorder!.Names);
-        var error = Assert.IsType<HttpRequestException>(call.Response.Error);
+            sut.Recorder.Names);
+        var error = Assert.IsType<HttpRequestException>(sut.Call.Response.Error);
         Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
         Assert.Contains("500", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SendAsync_ErrorStatus_ReturnsResponseUnchanged()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_ErrorStatus_ReturnsResponseUnchanged(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.NotFound, "gone"u8.ToArray());
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding("gone"u8.ToArray(), HttpStatusCode.NotFound), shape, record: false);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("gone", await response.Content.ReadAsStringAsync());
         Assert.Equal(4, response.Content.Headers.ContentLength);
-        Assert.Same(response, call.Response.HttpResponse);
-        Assert.False(call.Response.IsSuccess);
+        Assert.Same(response, sut.Call.Response.HttpResponse);
+        Assert.False(sut.Call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task SuccessPredicate_Custom_DecidesSuccessAndError()
+    [Theory]
+    [PipelineShapes]
+    public async Task SuccessPredicate_Custom_DecidesSuccessAndError(PipelineShape shape)
     {
         var options = new EventingOptions { SuccessPredicate = r => r.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound };
-        using var notFound = MockClient(HttpStatusCode.NotFound, [1], options);
-        using var created = MockClient(HttpStatusCode.Created, [1], options);
 
-        var notFoundCall = await SendBufferedAsync(notFound);
-        var createdCall = await SendBufferedAsync(created);
+        using var notFound = await SendBufferedAsync(MockTransport.Responding([1], HttpStatusCode.NotFound), shape, options: options);
+        using var created = await SendBufferedAsync(MockTransport.Responding([1], HttpStatusCode.Created), shape, options: options);
 
-        Assert.Null(notFoundCall.Response.Error);
-        Assert.True(notFoundCall.Response.IsSuccess);
-        Assert.Equal(HttpStatusCode.Created, Assert.IsType<HttpRequestException>(createdCall.Response.Error).StatusCode);
+        Assert.Null(notFound.Call.Response.Error);
+        Assert.True(notFound.Call.Response.IsSuccess);
+        Assert.Equal(HttpStatusCode.Created, Assert.IsType<HttpRequestException>(created.Call.Response.Error).StatusCode);
     }
 
     [Fact]
     public void SuccessPredicate_Null_Throws() =>
         Assert.Throws<ArgumentNullException>(() => new EventingOptions { SuccessPredicate = null! });
 
-    [Fact]
-    public async Task SendAsync_EmptyBody_OneProgressEventZeroOfZeroThenHttpDone()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_EmptyBody_OneProgressEventZeroOfZeroThenHttpDone(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.OK, []);
-        EventRecorder? recorder = null;
+        using var sut = await SendBufferedAsync(MockTransport.Responding([]), shape, record: true);
 
-        var call = await SendBufferedAsync(client, c => recorder = new EventRecorder(c));
-
-        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], recorder!.Names);
-        Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(recorder.DownloadProgress));
-        Assert.Equal(1d, recorder.DownloadProgress.Single().Fraction);
-        Assert.Equal(0, call.Response.BytesReceived);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], sut.Recorder.Names);
+        Assert.Equal(new HttpProgress(0, 0, 1), Assert.Single(sut.Recorder.DownloadProgress));
+        Assert.Equal(1d, sut.Recorder.DownloadProgress.Single().Fraction);
+        Assert.Equal(0, sut.Call.Response.BytesReceived);
     }
 
-    [Fact]
-    public async Task SendAsync_EmptyBodyWithUnknownLength_ProgressZeroOfNull()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_EmptyBodyWithUnknownLength_ProgressZeroOfNull(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(0)));
-        EventRecorder? recorder = null;
+        using var sut = await SendBufferedAsync(InlineHandler.Generating(0), shape, record: true);
 
-        await SendBufferedAsync(client, c => recorder = new EventRecorder(c));
-
-        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], recorder!.Names);
-        Assert.Equal(new HttpProgress(0, null, 1), Assert.Single(recorder.DownloadProgress));
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], sut.Recorder.Names);
+        Assert.Equal(new HttpProgress(0, null, 1), Assert.Single(sut.Recorder.DownloadProgress));
     }
 
-    [Fact]
-    public async Task DownloadProgress_UnknownLength_TotalNullAndLoadedMonotonic()
+    [Theory]
+    [PipelineShapes]
+    public async Task DownloadProgress_UnknownLength_TotalNullAndLoadedMonotonic(PipelineShape shape)
     {
         const int length = 1024 * 1024 + 17;
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length)));
-        EventRecorder? recorder = null;
+        using var sut = await SendBufferedAsync(InlineHandler.Generating(length), shape, record: true);
 
-        await SendBufferedAsync(client, c => recorder = new EventRecorder(c));
-
-        var progress = recorder!.DownloadProgress.ToArray();
+        var progress = sut.Recorder.DownloadProgress.ToArray();
         Assert.True(progress.Length > 1, $"only {progress.Length} progress events");
         Assert.All(progress, p => Assert.Null(p.Total));
         Assert.All(progress, p => Assert.Null(p.Fraction));
@@ -136,21 +116,19 @@ public class HttpCallTests
         }
 
         Assert.Equal(length, progress[^1].Loaded);
-        Assert.Equal(LoopbackServer.Pattern(length), recorder.Body.ToArray());
+        Assert.Equal(LoopbackServer.Pattern(length), sut.Recorder.Body.ToArray());
     }
 
-    [Fact]
-    public async Task DownloadProgress_KnownLength_FinalLoadedEqualsTotalAndChunksAddUp()
+    [Theory]
+    [PipelineShapes]
+    public async Task DownloadProgress_KnownLength_FinalLoadedEqualsTotalAndChunksAddUp(PipelineShape shape)
     {
         const int length = 3 * 1024 * 1024;
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(length, declareLength: true)));
         var chunkSum = 0L;
         var progressBeforeChunk = new List<long>();
-        EventRecorder? recorder = null;
 
-        await SendBufferedAsync(client, c =>
+        using var sut = await SendBufferedAsync(InlineHandler.Generating(length, declareLength: true), shape, record: true, listen: c =>
         {
-            recorder = new EventRecorder(c);
             c.On(HttpEvents.HttpDownloadProgress, p => progressBeforeChunk.Add(p.Loaded));
             c.On(HttpEvents.HttpData, e =>
             {
@@ -161,21 +139,21 @@ public class HttpCallTests
             });
         });
 
-        var progress = recorder!.DownloadProgress.ToArray();
+        var progress = sut.Recorder.DownloadProgress.ToArray();
         Assert.All(progress, p => Assert.Equal(length, p.Total));
         Assert.Equal(length, progress[^1].Loaded);
         Assert.Equal(1d, progress[^1].Fraction);
         Assert.Equal(length, chunkSum);
-        Assert.Equal(recorder.Count("httpDownloadProgress"), recorder.Count("httpData"));
-        Assert.Equal(LoopbackServer.Pattern(length), recorder.Body.ToArray());
+        Assert.Equal(sut.Recorder.Count("httpDownloadProgress"), sut.Recorder.Count("httpData"));
+        Assert.Equal(LoopbackServer.Pattern(length), sut.Recorder.Body.ToArray());
     }
 
-    [Fact]
-    public async Task Events_Payloads_CarryCallAttemptAndResponse()
+    [Theory]
+    [PipelineShapes]
+    public async Task Events_Payloads_CarryCallAttemptAndResponse(PipelineShape shape)
     {
-        using var client = OkClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(Ok(), shape, record: false);
+        var call = sut.Call;
         HttpHeadersEvent? headers = null;
         HttpDataEvent? data = null;
         HttpProgress? progress = null;
@@ -187,7 +165,7 @@ public class HttpCallTests
             .On(HttpEvents.Success, r => success = r)
             .On(HttpEvents.Complete, r => complete = r);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Same(response, headers!.Response);
         Assert.Same(call, headers.Call);
@@ -203,14 +181,15 @@ public class HttpCallTests
         Assert.Same(call.Response, await call.Completion.WithTimeout());
     }
 
-    [Fact]
-    public async Task SendAsync_InnerHandlerResponse_SameObjectReturned()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_InnerHandlerResponse_SameObjectReturned(PipelineShape shape)
     {
         var expected = new HttpResponseMessage(HttpStatusCode.Accepted) { Content = new StringContent("x"), ReasonPhrase = "Fine" };
         expected.Headers.Add("X-Custom", "1");
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ => expected)));
+        using var sut = CallUnderTest.InMemory(new InlineHandler(_ => expected), shape, record: false);
 
-        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, Url)).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Same(expected, response);
         Assert.Equal("Fine", response.ReasonPhrase);
@@ -218,8 +197,9 @@ public class HttpCallTests
         Assert.Equal("x", await response.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task SendAsync_ContentHeaders_SameAsWithoutHandler()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_ContentHeaders_SameAsWithoutHandler(PipelineShape shape)
     {
         static HttpResponseMessage Respond(HttpRequestMessage _)
         {
@@ -230,10 +210,10 @@ public class HttpCallTests
         }
 
         using var bare = new HttpClient(new InlineHandler(Respond));
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(Respond)));
+        using var sut = CallUnderTest.InMemory(new InlineHandler(Respond), shape, record: false);
 
         using var expected = await bare.GetAsync(Url).WithTimeout();
-        using var actual = await client.GetAsync(Url).WithTimeout();
+        using var actual = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(expected.Content.Headers.ContentLength, actual.Content.Headers.ContentLength);
         Assert.Equal(
@@ -242,46 +222,41 @@ public class HttpCallTests
         Assert.Equal(await expected.Content.ReadAsStringAsync(), await actual.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task SendAsync_TransportThrows_HttpErrorThenErrorAndSameException()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_TransportThrows_HttpErrorThenErrorAndSameException(PipelineShape shape)
     {
         var thrown = new HttpRequestException("boom");
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(thrown);
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(thrown), shape);
 
-        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal(["httpError", "error", "complete:True"], recorder.Names);
-        Assert.Same(thrown, recorder.HttpErrors.Single());
-        Assert.Same(thrown, recorder.Call.Response.Error);
-        Assert.Null(recorder.Call.Response.StatusCode);
-        Assert.Null(recorder.Call.Response.HttpResponse);
+        Assert.Equal(["httpError", "error", "complete:True"], sut.Recorder.Names);
+        Assert.Same(thrown, sut.Recorder.HttpErrors.Single());
+        Assert.Same(thrown, sut.Call.Response.Error);
+        Assert.Null(sut.Call.Response.StatusCode);
+        Assert.Null(sut.Call.Response.HttpResponse);
     }
 
-    [Fact]
-    public async Task SendAsync_TransportThrowsCancellation_NoHttpError()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_TransportThrowsCancellation_NoHttpError(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(new OperationCanceledException("cancelled below"));
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(new OperationCanceledException("cancelled below")), shape);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request)).WithTimeout();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sut.SendAsync()).WithTimeout();
 
-        Assert.Equal(["error", "complete:True"], recorder.Names);
-        Assert.IsAssignableFrom<OperationCanceledException>(recorder.Call.Response.Error);
+        Assert.Equal(["error", "complete:True"], sut.Recorder.Names);
+        Assert.IsAssignableFrom<OperationCanceledException>(sut.Call.Response.Error);
     }
 
-    [Fact]
-    public async Task On_SuccessAfterSuccess_RunsOnceSynchronouslyWithSameResponse()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_SuccessAfterSuccess_RunsOnceSynchronouslyWithSameResponse(PipelineShape shape)
     {
-        using var client = OkClient();
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(Ok(), shape);
+        var call = sut.Call;
         var thread = Environment.CurrentManagedThreadId;
         var seen = new List<(HttpCallResponse Response, int Thread)>();
 
@@ -293,11 +268,12 @@ public class HttpCallTests
         Assert.Equal(0, call.ListenerCount(HttpEvents.Success));
     }
 
-    [Fact]
-    public async Task On_CompleteAfterEnd_RunsOnceWithFinishedTrue()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_CompleteAfterEnd_RunsOnceWithFinishedTrue(PipelineShape shape)
     {
-        using var client = OkClient();
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(Ok(), shape);
+        var call = sut.Call;
         var runs = 0;
         var finished = false;
 
@@ -313,11 +289,12 @@ public class HttpCallTests
         Assert.True(finished);
     }
 
-    [Fact]
-    public async Task On_ErrorAfterSuccess_NeverRuns()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_ErrorAfterSuccess_NeverRuns(PipelineShape shape)
     {
-        using var client = OkClient();
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(Ok(), shape);
+        var call = sut.Call;
         var runs = 0;
 
         call.On(HttpEvents.Error, _ => runs++);
@@ -325,11 +302,12 @@ public class HttpCallTests
         Assert.Equal(0, runs);
     }
 
-    [Fact]
-    public async Task On_ErrorAfterError_RunsOnceAndSuccessNever()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_ErrorAfterError_RunsOnceAndSuccessNever(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.BadGateway, [1]);
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(MockTransport.Responding([1], HttpStatusCode.BadGateway), shape);
+        var call = sut.Call;
         var errors = new List<HttpCallResponse>();
         var successes = 0;
 
@@ -339,11 +317,12 @@ public class HttpCallTests
         Assert.Equal(0, successes);
     }
 
-    [Fact]
-    public async Task On_LateListenerThrows_ThrowsOutOfRegisteringCall()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_LateListenerThrows_ThrowsOutOfRegisteringCall(PipelineShape shape)
     {
-        using var client = OkClient();
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(Ok(), shape);
+        var call = sut.Call;
         var thrown = new ListenerException();
 
         var actual = Assert.Throws<ListenerException>(() => call.On(HttpEvents.Complete, _ => throw thrown));
@@ -351,11 +330,12 @@ public class HttpCallTests
         Assert.Same(thrown, actual);
     }
 
-    [Fact]
-    public async Task On_PerAttemptEventAfterEnd_IsStoredAndNotRun()
+    [Theory]
+    [PipelineShapes]
+    public async Task On_PerAttemptEventAfterEnd_IsStoredAndNotRun(PipelineShape shape)
     {
-        using var client = OkClient();
-        var call = await SendBufferedAsync(client);
+        using var sut = await SendBufferedAsync(Ok(), shape);
+        var call = sut.Call;
         var runs = 0;
 
         call.On(HttpEvents.HttpDone, _ => runs++);
@@ -364,13 +344,13 @@ public class HttpCallTests
         Assert.Equal(1, call.ListenerCount(HttpEvents.HttpDone));
     }
 
-    [Fact]
-    public async Task IsFinished_InsideTerminalEvents_FalseInSuccessTrueInComplete()
+    [Theory]
+    [PipelineShapes]
+    public async Task IsFinished_InsideTerminalEvents_FalseInSuccessTrueInComplete(PipelineShape shape)
     {
-        using var client = OkClient();
         bool? inSuccess = null, inComplete = null, inDone = null;
 
-        var call = await SendBufferedAsync(client, c => c
+        using var sut = await SendBufferedAsync(Ok(), shape, c => c
             .On(HttpEvents.HttpDone, r => inDone = r.Call.IsFinished)
             .On(HttpEvents.Success, r => inSuccess = r.Call.IsFinished)
             .On(HttpEvents.Complete, r => inComplete = r.Call.IsFinished));
@@ -378,28 +358,28 @@ public class HttpCallTests
         Assert.False(inDone);
         Assert.False(inSuccess);
         Assert.True(inComplete);
-        Assert.True(call.IsFinished);
+        Assert.True(sut.Call.IsFinished);
     }
 
-    [Fact]
-    public async Task IsFinished_InsideError_False()
+    [Theory]
+    [PipelineShapes]
+    public async Task IsFinished_InsideError_False(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.InternalServerError, [1]);
         bool? inError = null;
 
-        await SendBufferedAsync(client, c => c.On(HttpEvents.Error, r => inError = r.Call.IsFinished));
+        using var sut = await SendBufferedAsync(MockTransport.Responding([1], HttpStatusCode.InternalServerError), shape, c => c.On(HttpEvents.Error, r => inError = r.Call.IsFinished));
 
         Assert.False(inError);
     }
 
-    [Fact]
-    public async Task Completion_InsideCompleteListener_NotYetCompleted()
+    [Theory]
+    [PipelineShapes]
+    public async Task Completion_InsideCompleteListener_NotYetCompleted(PipelineShape shape)
     {
-        using var client = OkClient();
         var completedInside = new List<bool>();
         Task<HttpCallResponse>? before = null;
 
-        var call = await SendBufferedAsync(client, c =>
+        using var sut = await SendBufferedAsync(Ok(), shape, c =>
         {
             before = c.Completion;
             c.On(HttpEvents.Complete, r => completedInside.Add(r.Call.Completion.IsCompleted))
@@ -407,8 +387,8 @@ public class HttpCallTests
         });
 
         Assert.Equal([false, false], completedInside);
-        Assert.Same(call.Response, await before!.WithTimeout());
-        Assert.Same(call.Response, await call.Completion.WithTimeout());
+        Assert.Same(sut.Call.Response, await before!.WithTimeout());
+        Assert.Same(sut.Call.Response, await sut.Call.Completion.WithTimeout());
     }
 
     [Fact]
@@ -424,21 +404,18 @@ public class HttpCallTests
         Assert.Contains("not sent", call.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Completion_TransportFailure_CompletesWithoutFaulting()
+    [Theory]
+    [PipelineShapes]
+    public async Task Completion_TransportFailure_CompletesWithoutFaulting(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(new HttpRequestException("boom"));
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        var completion = call.Completion;
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(new HttpRequestException("boom")), shape, record: false);
+        var completion = sut.Call.Completion;
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         var result = await completion.WithTimeout();
         Assert.Equal(TaskStatus.RanToCompletion, completion.Status);
-        Assert.Same(call.Response, result);
+        Assert.Same(sut.Call.Response, result);
         Assert.IsType<HttpRequestException>(result.Error);
     }
 
@@ -474,10 +451,12 @@ public class HttpCallTests
     [Fact]
     public void For_Null_Throws() => Assert.Throws<ArgumentNullException>(() => HttpCall.For(null!));
 
-    [Fact]
-    public async Task SendAsync_NoCallAttached_HandlerCreatesOne()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_NoCallAttached_HandlerCreatesOne(PipelineShape shape)
     {
-        using var client = OkClient();
+        // Not CallUnderTest: it attaches the call before the send, which is what this test leaves out.
+        using var client = new HttpClient(EventingPipeline.Create(Ok(), shape));
         using var request = new HttpRequestMessage(HttpMethod.Get, Url);
 
         using var response = await client.SendAsync(request).WithTimeout();
@@ -488,26 +467,25 @@ public class HttpCallTests
         Assert.True(call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task SendAsync_SyncSend_SameSequenceAsAsync()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_SyncSend_SameSequenceAsAsync(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000, declareLength: true)));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(100_000, declareLength: true), shape);
 
-        using var response = client.Send(request);
+        using var response = sut.Client.Send(sut.Request);
 
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
         Assert.Equal(LoopbackServer.Pattern(100_000), await response.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task HttpData_SyncRead_RaisedOnReadingThread()
+    [Theory]
+    [PipelineShapes]
+    public async Task HttpData_SyncRead_RaisedOnReadingThread(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(200_000)));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(200_000), shape, record: false);
         var threads = new HashSet<int>();
-        var call = HttpCall.For(request)
+        var call = sut.Call
             .On(HttpEvents.HttpData, _ => threads.Add(Environment.CurrentManagedThreadId))
             .On(HttpEvents.HttpDownloadProgress, _ => threads.Add(Environment.CurrentManagedThreadId))
             .On(HttpEvents.Complete, _ => threads.Add(Environment.CurrentManagedThreadId));
@@ -515,7 +493,7 @@ public class HttpCallTests
         var readerThread = await Task.Factory.StartNew(
             () =>
             {
-                using var response = client.Send(request, HttpCompletionOption.ResponseHeadersRead);
+                using var response = sut.Client.Send(sut.Request, HttpCompletionOption.ResponseHeadersRead);
                 using var stream = response.Content.ReadAsStream();
                 var buffer = new byte[4096];
                 while (stream.Read(buffer) > 0)
@@ -532,57 +510,54 @@ public class HttpCallTests
         Assert.True(call.Response.IsSuccess);
     }
 
-    [Fact]
-    public async Task Error_IsNotTheEmitterErrorEvent_NoListenerNeededAndErrorEventNotRaised()
+    [Theory]
+    [PipelineShapes]
+    public async Task Error_IsNotTheEmitterErrorEvent_NoListenerNeededAndErrorEventNotRaised(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(new HttpRequestException("boom"));
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(new HttpRequestException("boom")), shape, record: false);
         var emitterErrors = 0;
-        var call = HttpCall.For(request);
+        var call = sut.Call;
         call.On(EventEmitter.ErrorEvent, _ => emitterErrors++);
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.NotSame(EventEmitter.ErrorEvent, HttpEvents.Error);
         Assert.Equal(0, emitterErrors);
         Assert.True(call.IsFinished);
     }
 
-    [Fact]
-    public async Task Error_NoListenerOnErrorStatus_SendReturnsNormally()
+    [Theory]
+    [PipelineShapes]
+    public async Task Error_NoListenerOnErrorStatus_SendReturnsNormally(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.ServiceUnavailable, [1]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1], HttpStatusCode.ServiceUnavailable), shape, record: false);
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.IsType<HttpRequestException>(HttpCall.For(request).Response.Error);
+        Assert.IsType<HttpRequestException>(HttpCall.For(sut.Request).Response.Error);
     }
 
-    [Fact]
-    public async Task SendAsync_EmptyBodyWithContentLength0_EndsAtTheHeaders()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_EmptyBodyWithContentLength0_EndsAtTheHeaders(PipelineShape shape)
     {
-        using var client = MockClient(HttpStatusCode.OK, []);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(HttpCall.For(request));
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
-        Assert.True(recorder.Call.IsFinished);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([]), shape);
+        var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        Assert.True(sut.Call.IsFinished);
 
         response.Dispose();
 
-        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], recorder.Names);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpDone", "success", "complete:True"], sut.Recorder.Names);
     }
 
-    [Fact]
-    public async Task HttpData_ListenerAddedMidBody_ReceivesFromTheNextChunk()
+    [Theory]
+    [PipelineShapes]
+    public async Task HttpData_ListenerAddedMidBody_ReceivesFromTheNextChunk(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(InlineHandler.Generating(100_000)));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(100_000), shape, record: false);
+        var call = sut.Call;
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[10_000];
         await stream.ReadExactlyAsync(buffer).AsTask().WithTimeout();

@@ -75,10 +75,7 @@ public class HttpClientHelpersTests
     }
 
     [Theory]
-    [InlineData(false, PipelineShape.OneLayer)]
-    [InlineData(true, PipelineShape.OneLayer)]
-    [InlineData(false, PipelineShape.TwoParts)]
-    [InlineData(true, PipelineShape.TwoParts)]
+    [HttpVersionsAndPipelineShapes]
     public async Task GetStreamAsync_SuccessStatusDisposedUnread_ErrorIsAbandoned(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;

@@ -1,96 +1,69 @@
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
-using RichardSzalay.MockHttp;
 
 namespace Handlers.Eventing.Tests.Calls;
 
 /// <summary>What a throwing listener does to the call (docs/events.md, "Listener exceptions"): AWS's rules, with AWS's bug fixed.</summary>
 public class ListenerExceptionTests
 {
-    private const string Url = "http://example.test/resource";
-
-    private static HttpClient MockClient(PipelineShape shape, byte[] body, EventingOptions? options = null, HttpStatusCode status = HttpStatusCode.OK)
-    {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(_ => new HttpResponseMessage(status) { Content = new ByteArrayContent(body) });
-        return new HttpClient(EventingPipeline.Create(mock, shape, options));
-    }
-
-    private static HttpClient RealClient(PipelineShape shape, EventingOptions? options = null) =>
-        new(EventingPipeline.Create(new SocketsHttpHandler(), shape, options));
-
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrows_SendThrowsSameObjectAndOtherListenersRan(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1, 2, 3]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
         var laterRan = false;
-        call.On(HttpEvents.HttpHeaders, _ => throw thrown).On(HttpEvents.HttpHeaders, _ => laterRan = true);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
+            listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown).On(HttpEvents.HttpHeaders, _ => laterRan = true));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
         Assert.True(laterRan);
-        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
-        Assert.Same(thrown, call.Response.Error);
-        Assert.Empty(recorder.HttpErrors);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], sut.Recorder.Names);
+        Assert.Same(thrown, sut.Call.Response.Error);
+        Assert.Empty(sut.Recorder.HttpErrors);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrowsOnEmptyBody_NoHttpDone(PipelineShape shape)
     {
-        using var client = MockClient(shape, []);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.HttpHeaders, _ => throw thrown);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([]), shape, listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
-        Assert.Same(thrown, call.Response.Error);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], sut.Recorder.Names);
+        Assert.Same(thrown, sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_ListenerThrows_AwsSendAsyncThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1, 2, 3]);
-        var call = client.CreateCall(HttpMethod.Get, Url);
         var thrown = new ListenerException();
-        call.On(HttpEvents.HttpHeaders, _ => throw thrown);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
+            listen: call => call.On(HttpEvents.HttpHeaders, _ => throw thrown), createCall: true);
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => call.SendAsync()).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.Call.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal(["httpHeaders:200", "error", "complete:True"], recorder.Names);
+        Assert.Equal(["httpHeaders:200", "error", "complete:True"], sut.Recorder.Names);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpHeaders_TwoListenersThrow_FirstThrownSecondReported(PipelineShape shape)
     {
         var reported = new List<(EventKey Key, Exception Exception)>();
         var options = new EventingOptions { ListenerExceptionHandler = (_, key, ex) => reported.Add((key, ex)) };
-        using var client = MockClient(shape, [1], options);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var first = new ListenerException("first");
         var second = new ListenerException("second");
-        HttpCall.For(request).On(HttpEvents.HttpHeaders, _ => throw first).On(HttpEvents.HttpHeaders, _ => throw second);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1]), shape, options: options,
+            listen: call => call.On(HttpEvents.HttpHeaders, _ => throw first).On(HttpEvents.HttpHeaders, _ => throw second));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(first, actual);
         var (key, exception) = Assert.Single(reported);
@@ -99,26 +72,21 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsMidBody_ReadThrowsSameObjectNoHttpDone(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = RealClient(shape);
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/1000000?chunk=4096", shape);
         var thrown = new ListenerException();
         var chunks = 0;
         var otherRan = 0;
-        call.On(HttpEvents.HttpData, _ =>
+        sut.Call.On(HttpEvents.HttpData, _ =>
         {
             if (++chunks == 3)
             {
                 throw thrown;
             }
         }).On(HttpEvents.HttpData, _ => otherRan++);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[4096];
 
@@ -131,10 +99,10 @@ public class ListenerExceptionTests
 
         Assert.Same(thrown, actual);
         Assert.Equal(3, otherRan);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
-        Assert.Equal(0, recorder.Count("httpDone"));
-        Assert.Empty(recorder.HttpErrors);
-        Assert.Same(thrown, call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(0, sut.Recorder.Count("httpDone"));
+        Assert.Empty(sut.Recorder.HttpErrors);
+        Assert.Same(thrown, sut.Call.Response.Error);
 
         // The body is faulted after the listener threw: the next read throws the same exception.
         var again = await Assert.ThrowsAsync<ListenerException>(() => stream.ReadAsync(buffer).AsTask()).WithTimeout();
@@ -143,81 +111,62 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsWhileBuffering_GetAsyncThrowsSameObject(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = RealClient(shape);
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/500000"));
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/500000", shape);
         var thrown = new ListenerException();
-        call.Once(HttpEvents.HttpData, _ => throw thrown);
+        sut.Call.Once(HttpEvents.HttpData, _ => throw thrown);
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", recorder.Compact());
-        Assert.Equal(1, recorder.Count("httpData"));
-        Assert.Same(thrown, call.Response.Error);
+        Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,error,complete:True", sut.Recorder.Compact());
+        Assert.Equal(1, sut.Recorder.Count("httpData"));
+        Assert.Same(thrown, sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpDownloadProgress_ListenerThrows_HttpDataOfThatChunkStillRuns(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1, 2, 3]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.HttpDownloadProgress, _ => throw thrown);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape, listen: call => call.On(HttpEvents.HttpDownloadProgress, _ => throw thrown));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "error", "complete:True"], recorder.Names);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "error", "complete:True"], sut.Recorder.Names);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Success_ListenerThrowsWhileBuffering_CompleteRunsThenGetAsyncThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1, 2, 3]);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
         var otherSuccessRan = false;
-        call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Success, _ => otherSuccessRan = true);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
+            listen: call => call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Success, _ => otherSuccessRan = true));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
         Assert.True(otherSuccessRan);
-        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "httpDone", "success", "complete:True"], recorder.Names);
-        Assert.True(call.IsFinished);
-        Assert.Null(call.Response.Error);
-        Assert.True(call.Completion.IsCompletedSuccessfully);
+        Assert.Equal(["httpHeaders:200", "httpDownloadProgress", "httpData", "httpDone", "success", "complete:True"], sut.Recorder.Names);
+        Assert.True(sut.Call.IsFinished);
+        Assert.Null(sut.Call.Response.Error);
+        Assert.True(sut.Call.Completion.IsCompletedSuccessfully);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Complete_ListenerThrowsAtLastByte_OtherCompleteRunsThenThatReadThrowsSameObject(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = RealClient(shape);
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("bytes/50000"));
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
         var laterCompleteRan = false;
-        call.On(HttpEvents.Complete, _ => throw thrown).On(HttpEvents.Complete, _ => laterCompleteRan = true);
-        var recorder = new EventRecorder(call);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/50000", shape,
+            listen: call => call.On(HttpEvents.Complete, _ => throw thrown).On(HttpEvents.Complete, _ => laterCompleteRan = true));
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[8192];
         long read = 0;
@@ -233,130 +182,104 @@ public class ListenerExceptionTests
 
         // The read that delivered the 50,000th byte ended the body (no further 0-byte read is needed) and throws.
         Assert.Same(thrown, actual);
-        Assert.Equal(50000, call.Response.BytesReceived);
+        Assert.Equal(50000, sut.Call.Response.BytesReceived);
         Assert.True(read < 50000);
         Assert.True(laterCompleteRan);
-        Assert.EndsWith("httpDone,success,complete:True", recorder.Compact(), StringComparison.Ordinal);
-        Assert.True(call.Completion.IsCompletedSuccessfully);
+        Assert.EndsWith("httpDone,success,complete:True", sut.Recorder.Compact(), StringComparison.Ordinal);
+        Assert.True(sut.Call.Completion.IsCompletedSuccessfully);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Error_ListenerThrowsOnErrorStatus_CompleteRunsThenSendThrowsSameObject(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1], status: HttpStatusCode.BadRequest);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.Error, _ => throw thrown);
-        var recorder = new EventRecorder(call);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1], HttpStatusCode.BadRequest), shape, listen: call => call.On(HttpEvents.Error, _ => throw thrown));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.EndsWith("error,complete:True", recorder.Compact(), StringComparison.Ordinal);
-        Assert.IsType<HttpRequestException>(call.Response.Error);
+        Assert.EndsWith("error,complete:True", sut.Recorder.Compact(), StringComparison.Ordinal);
+        Assert.IsType<HttpRequestException>(sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Error_ListenerThrowsOnTransportFailure_SendThrowsListenerException(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Throw(new HttpRequestException("boom"));
-        using var client = new HttpClient(EventingPipeline.Create(mock, shape));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
         var completeRan = false;
-        call.On(HttpEvents.Error, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true);
+        using var sut = CallUnderTest.InMemory(MockTransport.Throwing(new HttpRequestException("boom")), shape,
+            listen: call => call.On(HttpEvents.Error, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
         Assert.True(completeRan);
-        Assert.IsType<HttpRequestException>(call.Response.Error);
+        Assert.IsType<HttpRequestException>(sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Success_ListenerThrows_AwsSendAsyncThrowsSameObjectAfterComplete(PipelineShape shape)
     {
-        using var client = MockClient(shape, [1, 2, 3]);
-        var call = client.CreateCall(HttpMethod.Get, Url);
         var thrown = new ListenerException();
         var completeRan = false;
-        call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2, 3]), shape,
+            listen: call => call.On(HttpEvents.Success, _ => throw thrown).On(HttpEvents.Complete, _ => completeRan = true), createCall: true);
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => call.SendAsync()).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.Call.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
         Assert.True(completeRan);
-        Assert.True(call.IsFinished);
+        Assert.True(sut.Call.IsFinished);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpUploadProgress_ListenerThrows_SendThrowsSameObjectNotWrapped(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = RealClient(shape);
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[1024 * 1024]) };
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.Once(HttpEvents.HttpUploadProgress, _ => throw thrown);
-        var recorder = new EventRecorder(call);
-        var original = request.Content;
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[1024 * 1024]),
+            listen: call => call.Once(HttpEvents.HttpUploadProgress, _ => throw thrown));
+        var original = sut.Request.Content;
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal("httpUploadProgress*,error,complete:True", recorder.Compact());
-        Assert.Empty(recorder.HttpErrors);
-        Assert.Same(thrown, call.Response.Error);
-        Assert.Same(original, request.Content);
+        Assert.Equal("httpUploadProgress*,error,complete:True", sut.Recorder.Compact());
+        Assert.Empty(sut.Recorder.HttpErrors);
+        Assert.Same(thrown, sut.Call.Response.Error);
+        Assert.Same(original, sut.Request.Content);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpError_ListenerThrows_SendThrowsListenerException(PipelineShape shape)
     {
-        using var client = RealClient(shape);
-        using var request = new HttpRequestMessage(HttpMethod.Get, LoopbackServer.RefusedAddress());
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.HttpError, _ => throw thrown);
-        var recorder = new EventRecorder(call);
+        using var sut = await CallUnderTest.LoopbackAsync(LoopbackServer.RefusedAddress().ToString(), shape,
+            listen: call => call.On(HttpEvents.HttpError, _ => throw thrown));
 
-        var actual = await Assert.ThrowsAsync<ListenerException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<ListenerException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.Equal("httpError,error,complete:True", recorder.Compact());
-        Assert.Same(thrown, call.Response.Error);
+        Assert.Equal("httpError,error,complete:True", sut.Recorder.Compact());
+        Assert.Same(thrown, sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task IsolateListenerExceptions_EveryEventThrows_NothingThrownAndHandlerReceivesThem(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var reported = new System.Collections.Concurrent.ConcurrentQueue<(EventKey Key, Exception Exception)>();
         var options = new EventingOptions
         {
             IsolateListenerExceptions = true,
             ListenerExceptionHandler = (_, key, ex) => reported.Enqueue((key, ex)),
         };
-        using var client = RealClient(shape, options);
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.Url("upload")) { Content = new ByteArrayContent(new byte[200_000]) };
-        var call = HttpCall.For(request);
-        var recorder = new EventRecorder(call);
-        call.On(HttpEvents.HttpUploadProgress, _ => throw new ListenerException("upload"))
+        using var sut = await CallUnderTest.LoopbackAsync("upload", shape, options: options, method: HttpMethod.Post, content: new ByteArrayContent(new byte[200_000]));
+        sut.Call.On(HttpEvents.HttpUploadProgress, _ => throw new ListenerException("upload"))
             .On(HttpEvents.HttpHeaders, _ => throw new ListenerException("headers"))
             .On(HttpEvents.HttpDownloadProgress, _ => throw new ListenerException("download"))
             .On(HttpEvents.HttpData, _ => throw new ListenerException("data"))
@@ -364,12 +287,12 @@ public class ListenerExceptionTests
             .On(HttpEvents.Success, _ => throw new ListenerException("success"))
             .On(HttpEvents.Complete, _ => throw new ListenerException("complete"));
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal("200000", await response.Content.ReadAsStringAsync());
-        Assert.Null(call.Response.Error);
-        Assert.True(call.Response.IsSuccess);
-        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());
+        Assert.Null(sut.Call.Response.Error);
+        Assert.True(sut.Call.Response.IsSuccess);
+        Assert.Equal("httpUploadProgress*,httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", sut.Recorder.Compact());
         var keys = reported.Select(r => r.Key.Name).Distinct().Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
             ["complete", "httpData", "httpDone", "httpDownloadProgress", "httpHeaders", "httpUploadProgress", "success"],
@@ -386,8 +309,7 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task IsolateListenerExceptions_HandlerThrows_CallStillSucceeds(PipelineShape shape)
     {
         var options = new EventingOptions
@@ -395,45 +317,39 @@ public class ListenerExceptionTests
             IsolateListenerExceptions = true,
             ListenerExceptionHandler = (_, _, _) => throw new InvalidOperationException("bad reporter"),
         };
-        using var client = MockClient(shape, [1, 2], options);
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request).On(HttpEvents.HttpData, _ => throw new ListenerException());
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding([1, 2]), shape, options: options,
+            listen: call => call.On(HttpEvents.HttpData, _ => throw new ListenerException()));
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
-        Assert.True(call.Response.IsSuccess);
+        Assert.True(sut.Call.Response.IsSuccess);
         Assert.Equal(new byte[] { 1, 2 }, await response.Content.ReadAsByteArrayAsync());
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsIOExceptionWhileBuffering_HttpClientWrapsItWithListenersObjectInside(PipelineShape shape)
     {
         // A known limit, documented in docs/events.md: HttpContent.LoadIntoBufferAsync (the BCL, outside the handler) wraps
         // IOException and ObjectDisposedException from the copy in an HttpRequestException. Streamed reads are not wrapped.
-        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(100_000, declareLength: true), shape));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new IOException("listener");
-        call.On(HttpEvents.HttpData, _ => throw thrown);
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(100_000, declareLength: true), shape,
+            listen: call => call.On(HttpEvents.HttpData, _ => throw thrown));
 
-        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        var actual = await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Same(thrown, actual.InnerException);
-        Assert.Same(thrown, call.Response.Error);
+        Assert.Same(thrown, sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpData_ListenerThrowsIOExceptionWhileStreaming_ReadThrowsListenersObject(PipelineShape shape)
     {
-        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(100_000, declareLength: true), shape));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
         var thrown = new IOException("listener");
-        HttpCall.For(request).On(HttpEvents.HttpData, _ => throw thrown);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(100_000, declareLength: true), shape,
+            listen: call => call.On(HttpEvents.HttpData, _ => throw thrown));
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         var actual = await Assert.ThrowsAsync<IOException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
@@ -442,42 +358,35 @@ public class ListenerExceptionTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task HttpDone_ListenerThrows_ErrorAndReadAtEndThrowsSameObject(PipelineShape shape)
     {
-        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.HttpDone, _ => throw thrown);
-        var recorder = new EventRecorder(call);
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(10_000, declareLength: true), shape,
+            listen: call => call.On(HttpEvents.HttpDone, _ => throw thrown));
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         var actual = await Assert.ThrowsAsync<ListenerException>(() => stream.CopyToAsync(Stream.Null)).WithTimeout();
 
         Assert.Same(thrown, actual);
-        Assert.EndsWith("httpDone,error,complete:True", recorder.Compact(), StringComparison.Ordinal);
-        Assert.Same(thrown, call.Response.Error);
+        Assert.EndsWith("httpDone,error,complete:True", sut.Recorder.Compact(), StringComparison.Ordinal);
+        Assert.Same(thrown, sut.Call.Response.Error);
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Complete_ListenerThrowsWhenUnreadBodyDisposed_DisposeThrowsSameObject(PipelineShape shape)
     {
-        using var client = new HttpClient(EventingPipeline.Create(InlineHandler.Generating(10_000, declareLength: true), shape));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
         var thrown = new ListenerException();
-        call.On(HttpEvents.Complete, _ => throw thrown);
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = CallUnderTest.InMemory(InlineHandler.Generating(10_000, declareLength: true), shape,
+            listen: call => call.On(HttpEvents.Complete, _ => throw thrown));
+        var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
 
         var actual = Assert.Throws<ListenerException>(response.Dispose);
 
         Assert.Same(thrown, actual);
-        Assert.IsType<HttpCallAbandonedException>(call.Response.Error);
-        Assert.True(call.IsFinished);
+        Assert.IsType<HttpCallAbandonedException>(sut.Call.Response.Error);
+        Assert.True(sut.Call.IsFinished);
     }
 }

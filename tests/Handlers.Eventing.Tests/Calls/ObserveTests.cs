@@ -13,8 +13,7 @@ namespace Handlers.Eventing.Tests.Calls;
 public class ObserveTests
 {
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Observe_CallsStartedInTheScope_EachConfiguredBeforeItsFirstEvent(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -315,8 +314,7 @@ public class ObserveTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Configure_EveryWay_OnCallThenOwnListenersThenScopesOuterFirstThenTheRequestOption(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -344,10 +342,8 @@ public class ObserveTests
     }
 
     [Theory]
-    [InlineData("onCall", PipelineShape.OneLayer)]
-    [InlineData("onCall", PipelineShape.TwoParts)]
-    [InlineData("scope", PipelineShape.OneLayer)]
-    [InlineData("scope", PipelineShape.TwoParts)]
+    [PipelineShapes("onCall")]
+    [PipelineShapes("scope")]
     [InlineData("option", PipelineShape.OneLayer)]
     public async Task Configure_Throws_TheSendThrowsItAndTheCallEndsInErrorWithoutSending(string source, PipelineShape shape)
     {

@@ -8,16 +8,13 @@ namespace Handlers.Eventing.Tests.Calls;
 public class RedirectTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task SendAsync_302Redirect_OneAttemptAndOneHttpHeadersForTheFinalResponse(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task SendAsync_302Redirect_OneAttemptAndOneHttpHeadersForTheFinalResponse(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
-        using var request = server.Request(http2, "correctness/redirect?status=302&to=bytes/1000");
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("correctness/redirect?status=302&to=bytes/1000", shape, http2);
+        var recorder = sut.Recorder;
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.EndsWith("/bytes/1000", response.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.Ordinal);
@@ -28,18 +25,15 @@ public class RedirectTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task PostAsync_307Redirect_ResendsBodyAndUploadProgressRestarts(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task PostAsync_307Redirect_ResendsBodyAndUploadProgressRestarts(bool http2, PipelineShape shape)
     {
         const int Length = 200_000;
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
-        using var request = server.Request(http2, "correctness/redirect?status=307&to=upload", HttpMethod.Post);
-        request.Content = new ByteArrayContent(new byte[Length]);
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync(
+            "correctness/redirect?status=307&to=upload", shape, http2, method: HttpMethod.Post, content: new ByteArrayContent(new byte[Length]));
+        var recorder = sut.Recorder;
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         // The target received the whole body again.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -58,15 +52,16 @@ public class RedirectTests
         Assert.Equal(Length, loaded[^1]);
     }
 
-    [Fact]
-    public async Task SendAsync_RedirectNotFollowed_3xxIsTheResponseAndAnErrorByDefault()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_RedirectNotFollowed_3xxIsTheResponseAndAnErrorByDefault(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler { AllowAutoRedirect = false }));
-        using var request = new HttpRequestMessage(HttpMethod.Get, server.Url("correctness/redirect?status=302&to=bytes/1000"));
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = CallUnderTest.InMemory(
+            new SocketsHttpHandler { AllowAutoRedirect = false }, shape, server.Url("correctness/redirect?status=302&to=bytes/1000").ToString());
+        var recorder = sut.Recorder;
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         Assert.Equal("httpHeaders:302,httpDownloadProgress*,httpDone,error,complete:True", recorder.Compact());

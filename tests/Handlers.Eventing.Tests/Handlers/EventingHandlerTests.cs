@@ -6,8 +6,7 @@ namespace Handlers.Eventing.Tests.Handlers;
 public class EventingHandlerTests
 {
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_Buffered200_RaisesFullSequenceAndBytes(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/100000?chunk=8192", shape);
@@ -26,8 +25,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_HeadersReadThenReadToEnd_EndsAtLastByte(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/50000?chunked=true", shape);
@@ -45,8 +43,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_404WithBody_StreamsBodyThenError(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("status/404?body=missing", shape);
@@ -135,8 +132,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Dispose_UnreadBody_EndsInErrorAbandoned(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
@@ -149,8 +145,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Abort_WhileReadingHangingBody_ReadThrowsAbortAndCallEnds(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
@@ -177,8 +172,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Abort_WhileWaitingForHeaders_SendThrowsAbort(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("hang", shape);
@@ -192,8 +186,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Abort_BeforeSend_EndsAtOnceAndSendFails(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/10", shape);
@@ -207,8 +200,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Send_Sync_RaisesSequence(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/20000", shape);
@@ -235,8 +227,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_LargeBody_StreamsEveryByteInManyChunks(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
@@ -269,8 +260,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadAsStream_SlowBody_RaisesDataAsBytesArrive(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=20", shape);
@@ -293,8 +283,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_500WithBody_ReturnsResponseAndStreamsBodyThenError(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("status/500?body=server-broke", shape);
@@ -363,8 +352,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadToEnd_ResetBeforeHeaders_HttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -381,8 +369,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_ResetMidBodyWhileBuffering_HttpErrorThenErrorAndNoHttpDone(PipelineShape shape)
     {
         var key = LoopbackServer.NewKey();
@@ -436,8 +423,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_TimeoutBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -457,8 +443,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_TimeoutMidBody_ErrorWithoutHttpErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -478,8 +463,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_CallerCancelsBeforeHeaders_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -504,8 +488,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadAsync_CallerCancelsMidBody_ErrorAndSameExceptionAsWithoutHandler(PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
@@ -537,8 +520,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task GetAsync_CallerCancelsFromDataListener_ErrorAndTaskCanceled(PipelineShape shape)
     {
         using var cts = new CancellationTokenSource();
@@ -570,8 +552,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Abort_AfterHeadersBeforeRead_EndsAtOnceAndReadThrowsAbort(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
@@ -591,8 +572,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Abort_WhileBuffering_GetAsyncThrowsTheAbortException(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("hang-body/100000?send=1000", shape);
@@ -610,8 +590,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Dispose_ResponseStreamMidBody_EndsInErrorAbandonedWithoutHttpDone(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/1000000?chunk=4096", shape);
@@ -630,8 +609,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Dispose_UnreadSyncStream_EndsInErrorAbandoned(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/100000", shape);
@@ -645,8 +623,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task CopyToAsync_HeadersRead_RaisesSequenceAndCopiesBytes(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
@@ -661,8 +638,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadAsByteArrayAsync_HeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/300000?chunked=true", shape);
@@ -677,8 +653,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadSpan_SyncSendHeadersRead_RaisesSequenceAndReturnsBytes(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/300000", shape);
@@ -708,8 +683,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadByte_HeadersRead_CountsEveryByte(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/300", shape);
@@ -749,8 +723,7 @@ public class EventingHandlerTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task ReadAsStream_HttpClientTimeoutAfterHeadersRead_DoesNotApplyToBody(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("bytes/10000?chunk=1000&delayMs=100", shape);
@@ -801,8 +774,7 @@ public class EventingHandlerTests
     // call (retry:2 as a hedge, every per-attempt event twice, RetryCount 1). The outer handler runs the call and observes its
     // attempt; the inner one passes the request on.
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task SendAsync_NestedEventingHandler_OneAttemptAndEachEventOnce(PipelineShape outer)
     {
         using var sut = CallUnderTest.InMemory(new EventingHandler(InlineHandler.Generating(10_000, declareLength: true)), outer, "http://example.test/nested");

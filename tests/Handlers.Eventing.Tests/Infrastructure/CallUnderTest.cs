@@ -18,15 +18,16 @@ public sealed class CallUnderTest : IDisposable
     public const string InMemoryUrl = "http://example.test/resource";
 
     private readonly LoopbackServer? _server;
+    private readonly EventRecorder? _recorder;
 
-    private CallUnderTest(HttpClient client, HttpRequestMessage request, LoopbackServer? server, Action<HttpCall>? listen)
+    private CallUnderTest(HttpClient client, HttpRequestMessage request, LoopbackServer? server, Action<HttpCall>? listen, bool createCall, bool record)
     {
         Client = client;
         Request = request;
         _server = server;
-        Call = HttpCall.For(request);
+        Call = createCall ? client.CreateCall(request) : HttpCall.For(request);
         listen?.Invoke(Call);
-        Recorder = new EventRecorder(Call);
+        _recorder = record ? new EventRecorder(Call) : null;
     }
 
     /// <summary>Gets the client: its pipeline has the eventing part in the shape asked for, over the transport.</summary>
@@ -39,7 +40,8 @@ public sealed class CallUnderTest : IDisposable
     public HttpCall Call { get; }
 
     /// <summary>Gets the recorder attached to <see cref="Call"/> (after the listeners given as <c>listen</c>).</summary>
-    public EventRecorder Recorder { get; }
+    /// <exception cref="InvalidOperationException">The call was arranged with <c>record: false</c>: it has no recorder.</exception>
+    public EventRecorder Recorder => _recorder ?? throw new InvalidOperationException("This call was arranged without a recorder (record: false).");
 
     /// <summary>Gets the shared loopback server the request goes to.</summary>
     /// <exception cref="InvalidOperationException">The call is in memory: there is no server.</exception>
@@ -56,6 +58,14 @@ public sealed class CallUnderTest : IDisposable
     /// <param name="method">The method, or <see langword="null"/> for GET.</param>
     /// <param name="content">The request content, or <see langword="null"/> for none.</param>
     /// <param name="listen">Attaches listeners to the call before the recorder's, when their order matters.</param>
+    /// <param name="createCall">
+    /// Whether the call is made by <see cref="HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)"/> on
+    /// <see cref="Client"/> (AWS style: send it with <see cref="HttpCall.SendAsync"/>) rather than by <see cref="HttpCall.For"/>.
+    /// </param>
+    /// <param name="record">
+    /// Whether an <see cref="EventRecorder"/> listens to the call; <see langword="false"/> for a test about a call with no
+    /// listener of some event, or one that counts the listeners.
+    /// </param>
     public static async Task<CallUnderTest> LoopbackAsync(
         string pathAndQuery,
         PipelineShape shape = PipelineShape.OneLayer,
@@ -63,17 +73,20 @@ public sealed class CallUnderTest : IDisposable
         EventingOptions? options = null,
         HttpMethod? method = null,
         HttpContent? content = null,
-        Action<HttpCall>? listen = null)
+        Action<HttpCall>? listen = null,
+        bool createCall = false,
+        bool record = true)
     {
         var server = await LoopbackServer.Shared;
         var request = server.Request(http2, pathAndQuery, method);
         request.Content = content;
-        return new CallUnderTest(LoopbackVersions.EventingClient(http2, shape, options), request, server, listen);
+        return new CallUnderTest(LoopbackVersions.EventingClient(http2, shape, options), request, server, listen, createCall, record);
     }
 
     /// <summary>
-    /// Arranges a call over an in-memory <paramref name="transport"/> (no sockets): the client's pipeline is the eventing part
-    /// in <paramref name="shape"/> over it, made by <see cref="EventingPipeline.Create"/>.
+    /// Arranges a call over <paramref name="transport"/>, in memory as a rule (no sockets), or a <see cref="SocketsHttpHandler"/>
+    /// the test configures itself: the client's pipeline is the eventing part in <paramref name="shape"/> over it, made by
+    /// <see cref="EventingPipeline.Create"/>.
     /// </summary>
     /// <param name="transport">The innermost handler, which answers the request.</param>
     /// <param name="shape">The shape of the eventing part of the pipeline.</param>
@@ -82,6 +95,14 @@ public sealed class CallUnderTest : IDisposable
     /// <param name="method">The method, or <see langword="null"/> for GET.</param>
     /// <param name="content">The request content, or <see langword="null"/> for none.</param>
     /// <param name="listen">Attaches listeners to the call before the recorder's, when their order matters.</param>
+    /// <param name="createCall">
+    /// Whether the call is made by <see cref="HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)"/> on
+    /// <see cref="Client"/> (AWS style: send it with <see cref="HttpCall.SendAsync"/>) rather than by <see cref="HttpCall.For"/>.
+    /// </param>
+    /// <param name="record">
+    /// Whether an <see cref="EventRecorder"/> listens to the call; <see langword="false"/> for a test about a call with no
+    /// listener of some event, or one that counts the listeners.
+    /// </param>
     public static CallUnderTest InMemory(
         HttpMessageHandler transport,
         PipelineShape shape = PipelineShape.OneLayer,
@@ -89,10 +110,12 @@ public sealed class CallUnderTest : IDisposable
         EventingOptions? options = null,
         HttpMethod? method = null,
         HttpContent? content = null,
-        Action<HttpCall>? listen = null)
+        Action<HttpCall>? listen = null,
+        bool createCall = false,
+        bool record = true)
     {
         var request = new HttpRequestMessage(method ?? HttpMethod.Get, url) { Content = content };
-        return new CallUnderTest(new HttpClient(EventingPipeline.Create(transport, shape, options)), request, server: null, listen);
+        return new CallUnderTest(new HttpClient(EventingPipeline.Create(transport, shape, options)), request, server: null, listen, createCall, record);
     }
 
     /// <summary>Sends <see cref="Request"/> through <see cref="Client"/>.</summary>

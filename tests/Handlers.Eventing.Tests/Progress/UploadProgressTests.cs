@@ -21,8 +21,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_TenMiBByteArray_ManyEventsInSlicesAndContentRestored(PipelineShape shape)
     {
         const int length = 10 * 1024 * 1024;
@@ -42,8 +41,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_SeekableStreamContent_ReportsToLengthAndRestoresContent(PipelineShape shape)
     {
         const int length = 3 * 1024 * 1024 + 5;
@@ -59,8 +57,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_NonSeekableStreamContent_TotalNullAndChunkedUpload(PipelineShape shape)
     {
         const int length = 1024 * 1024;
@@ -76,8 +73,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_EmptyBody_OneEventZeroOfZero(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent([]));
@@ -89,8 +85,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_RaisedOnTransportWriteBeforeHeaders(PipelineShape shape)
     {
         using var sut = await CallUnderTest.LoopbackAsync("upload", shape, method: HttpMethod.Post, content: new ByteArrayContent(new byte[300_000]));
@@ -125,8 +120,7 @@ public class UploadProgressTests
     }
 
     [Theory]
-    [InlineData(PipelineShape.OneLayer)]
-    [InlineData(PipelineShape.TwoParts)]
+    [PipelineShapes]
     public async Task Upload_SyncSend_ReportsProgress(PipelineShape shape)
     {
         const int length = 1024 * 1024;
