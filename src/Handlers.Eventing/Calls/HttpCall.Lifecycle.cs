@@ -33,6 +33,12 @@ public sealed partial class HttpCall
     /// <summary>Gets the options of the handler that runs the call (the defaults until it starts).</summary>
     internal EventingOptions Options => _options;
 
+    /// <summary>Returns <paramref name="uri"/> as the call's logs and traces write it (<see cref="EventingOptions.RedactUri"/>).</summary>
+    internal string RedactUri(Uri? uri) => UriRedactor.Redact(uri, _options.RedactUri);
+
+    /// <summary>Gets the throttle the client's options give progress helpers, or <see langword="null"/>.</summary>
+    internal ProgressThrottle? ProgressThrottle => _options.ProgressThrottle;
+
     /// <summary>Gets the exception <see cref="Abort"/> ends the call with, once aborted.</summary>
     internal OperationCanceledException? AbortException => Volatile.Read(ref _abortException);
 

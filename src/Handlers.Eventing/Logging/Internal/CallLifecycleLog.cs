@@ -43,7 +43,7 @@ internal sealed class CallLifecycleLog : CallObserver
         var uri = _call.Request.RequestUri;
         if (_redactedUri is null || !ReferenceEquals(uri, _uri))
         {
-            _redactedUri = UriRedactor.Redact(uri, _call.Options.RedactUri);
+            _redactedUri = _call.RedactUri(uri);
             _uri = uri;
         }
 

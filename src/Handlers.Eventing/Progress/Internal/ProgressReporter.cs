@@ -51,7 +51,7 @@ internal sealed class ProgressReporter
         {
             if (!_resolved)
             {
-                Resolve(_call.Options.ProgressThrottle ?? ProgressThrottle.Default);
+                Resolve(_call.ProgressThrottle ?? ProgressThrottle.Default);
             }
 
             if (progress.Attempt < _attempt)

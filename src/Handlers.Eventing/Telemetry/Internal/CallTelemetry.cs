@@ -74,7 +74,7 @@ internal sealed class CallTelemetry : CallObserver
                     new(TelemetryNames.RequestMethod, method),
                     new(TelemetryNames.ServerAddress, serverAddress),
                     new(TelemetryNames.ServerPort, serverPort),
-                    new(TelemetryNames.UrlFull, UriRedactor.Redact(request.RequestUri, call.Options.RedactUri)),
+                    new(TelemetryNames.UrlFull, call.RedactUri(request.RequestUri)),
                 ];
             activity = source.StartActivity(TelemetryNames.ActivityName, ActivityKind.Internal, parentContext: default, tags);
         }
