@@ -32,6 +32,7 @@ internal sealed partial class ResponseBodyObserver
     public void StartIdleClock()
     {
         var timeout = _call.EffectiveBodyIdleTimeout;
+        // Stryker disable once Logical : a clock started on a closed body is released at once (CreateIdleTimer checks the state after publishing its timer), and no read of a closed body waits
         if (timeout == Timeout.InfiniteTimeSpan || Volatile.Read(ref _state) != Open)
         {
             return;
