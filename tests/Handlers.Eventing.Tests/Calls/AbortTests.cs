@@ -15,15 +15,15 @@ public class AbortTests
     // test runs its scenario once unmeasured first, so that the first abort of the run does not pay for JIT compilation.
 
     [Theory]
-    [InlineData(false, 100_000)] // 99 KB remain: below SocketsHttpHandler's 1 MiB drain limit
-    [InlineData(false, 1_000_000)] // just under 1 MiB remains
-    [InlineData(false, 8_000_000)] // more than 1 MiB remains: never drained
-    [InlineData(true, 100_000)]
-    [InlineData(true, 8_000_000)]
-    public async Task Abort_DuringPendingRead_ReadThrowsAndCompleteFiresAtOnce(bool http2, long length)
+    [PipelineShapes(false, 100_000L)] // 99 KB remain: below SocketsHttpHandler's 1 MiB drain limit
+    [PipelineShapes(false, 1_000_000L)] // just under 1 MiB remains
+    [PipelineShapes(false, 8_000_000L)] // more than 1 MiB remains: never drained
+    [PipelineShapes(true, 100_000L)]
+    [PipelineShapes(true, 8_000_000L)]
+    public async Task Abort_DuringPendingRead_ReadThrowsAndCompleteFiresAtOnce(bool http2, long length, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         _ = await AbortPendingReadAsync(server, client, http2, length);
 
         var (readEnded, callEnded) = await AbortPendingReadAsync(server, client, http2, length);
@@ -33,12 +33,11 @@ public class AbortTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Abort_DuringHttpClientBuffering_SendThrowsAndCompleteFiresAtOnce(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Abort_DuringHttpClientBuffering_SendThrowsAndCompleteFiresAtOnce(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2);
+        using var client = LoopbackVersions.EventingClient(http2, shape);
         _ = await AbortBufferingAsync(server, client, http2);
 
         var (sendEnded, callEnded) = await AbortBufferingAsync(server, client, http2);
@@ -47,17 +46,16 @@ public class AbortTests
         Assert.True(callEnded < AtOnce, $"complete fired {callEnded.TotalMilliseconds:0} ms after Abort().");
     }
 
-    [Fact]
-    public async Task Abort_Http2StreamMidBody_ClientServesTheNextCall()
+    [Theory]
+    [PipelineShapes]
+    public async Task Abort_Http2StreamMidBody_ClientServesTheNextCall(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var key = LoopbackServer.NewKey();
-        using var client = LoopbackVersions.EventingClient(http2: true);
-        using var request = server.Request(true, $"correctness/stall/100000?send=1000&key={key}");
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync($"correctness/stall/100000?send=1000&key={key}", shape, http2: true, record: false);
+        var (server, client, call) = (sut.Server, sut.Client, sut.Call);
         try
         {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+            using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
             await using var stream = await response.Content.ReadAsStreamAsync();
             await stream.ReadExactlyAsync(new byte[1000]).AsTask().WithTimeout();
             var pending = stream.ReadAsync(new byte[4096]).AsTask();
@@ -169,13 +167,12 @@ public class AbortTests
     // aborts only once the read has entered the transport (a probe stream below the handler says so), so it exercises the
     // blocked read, not a read that starts after the abort.
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Abort_DuringBlockedSyncRead_ReadThrowsWithinSeconds(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Abort_DuringBlockedSyncRead_ReadThrowsWithinSeconds(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         var probe = new ReadProbeHandler(new SocketsHttpHandler { ResponseDrainTimeout = TimeSpan.FromSeconds(30) });
-        using var client = LoopbackVersions.Client(http2, new EventingHandler(probe));
+        using var client = LoopbackVersions.Client(http2, EventingPipeline.Create(probe, shape));
         using var request = server.Request(http2, "hang-body/200000?send=100000");
         var call = HttpCall.For(request);
 

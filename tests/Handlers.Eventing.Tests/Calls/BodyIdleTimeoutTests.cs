@@ -12,27 +12,15 @@ public class BodyIdleTimeoutTests
     private const int Sent = 16_384;
     private static readonly TimeSpan s_short = TimeSpan.FromMilliseconds(300);
 
-    public static TheoryData<bool, PipelineShape> Protocols => new()
-    {
-        { false, PipelineShape.OneLayer },
-        { true, PipelineShape.OneLayer },
-        { false, PipelineShape.TwoParts },
-        { true, PipelineShape.TwoParts },
-    };
-
-    public static TheoryData<bool> Versions => new() { false, true };
-
     [Theory]
-    [MemberData(nameof(Protocols))]
+    [HttpVersionsAndPipelineShapes]
     public async Task Stall_ReadAsync_FailsWithIdleTimeout_OneExceptionInHttpErrorErrorAndRead(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
 
         var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.ReadAsync(buffer.AsMemory(Sent)).AsTask().WithTimeout());
@@ -55,15 +43,13 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task Stall_SyncRead_FailsWithIdleTimeout(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Stall_SyncRead_FailsWithIdleTimeout(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var thrown = await Task.Run(() =>
         {
             using var stream = response.Content.ReadAsStream();
@@ -78,15 +64,13 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task Stall_StreamCopyToAsync_FailsWithIdleTimeout(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Stall_StreamCopyToAsync_FailsWithIdleTimeout(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         var copy = new MemoryStream();
         var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(copy).WithTimeout());
@@ -96,16 +80,14 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Protocols))]
+    [HttpVersionsAndPipelineShapes]
     public async Task Stall_ContentCopyToAsync_WrappedInHttpRequestExceptionAsEveryIOException(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var copy = new MemoryStream();
         var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.CopyToAsync(copy).WithTimeout());
 
@@ -116,15 +98,13 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task Stall_SyncContentCopyTo_WrappedInHttpRequestException(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Stall_SyncContentCopyTo_WrappedInHttpRequestException(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var thrown = await Task.Run(() => Assert.Throws<HttpRequestException>(() => response.Content.CopyTo(new MemoryStream(), null, default)))
             .WithTimeout();
 
@@ -132,16 +112,14 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Protocols))]
+    [HttpVersionsAndPipelineShapes]
     public async Task Stall_HttpClientBuffering_SendAsyncThrowsWrappedStall(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, shape, IdleOptions(s_short));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), record: false);
+        var call = sut.Call;
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request).WithTimeout());
+        var thrown = await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync().WithTimeout());
 
         var stall = Assert.IsType<HttpBodyIdleTimeoutException>(thrown.InnerException);
         Assert.Same(stall, (await call.Completion.WithTimeout()).Error);
@@ -149,12 +127,11 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task Stall_AwsStyleSendAsync_ThrowsTheStall(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Stall_AwsStyleSendAsync_ThrowsTheStall(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short));
-        var call = client.CreateCall(HttpMethod.Get, server.Url(http2, StallPath()));
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short), createCall: true, record: false);
+        var call = sut.Call;
         long loaded = 0;
         call.On(HttpEvents.HttpData, e => loaded += e.Chunk.Length);
 
@@ -166,22 +143,20 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task SlowConsumer_ClockStopsBetweenReads_NeverTimesOut(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task SlowConsumer_ClockStopsBetweenReads_NeverTimesOut(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
         var key = LoopbackServer.NewKey();
-        using var request = server.Request(http2, StallPath(key));
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(key), shape, http2, IdleOptions(s_short, time), record: false);
+        var call = sut.Call;
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
 
         // The caller holds the body without reading for ten timeouts: no read waits, so no clock runs.
         time.Advance(s_short * 10);
-        server.Signal(key);
+        sut.Server.Signal(key);
         await stream.ReadExactlyAsync(buffer.AsMemory(Sent)).AsTask().WithTimeout();
 
         var final = await call.Completion.WithTimeout();
@@ -190,18 +165,16 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task Trickle_EveryByteRestartsTheClock_NeverTimesOut(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task Trickle_EveryByteRestartsTheClock_NeverTimesOut(bool http2, PipelineShape shape)
     {
         const int bytes = 5;
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
         var key = LoopbackServer.NewKey();
-        using var request = server.Request(http2, $"correctness/trickle/{bytes}?key={key}");
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync($"correctness/trickle/{bytes}?key={key}", shape, http2, IdleOptions(s_short, time), record: false);
+        var call = sut.Call;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[bytes];
         for (var i = 0; i < bytes; i++)
@@ -210,7 +183,7 @@ public class BodyIdleTimeoutTests
             // 3 timeouts in all, never one without a byte.
             var read = stream.ReadAsync(buffer.AsMemory(i, 1)).AsTask();
             time.Advance(s_short * 0.6);
-            server.Signal($"{key}-{i}");
+            sut.Server.Signal($"{key}-{i}");
             Assert.Equal(1, await read.WithTimeout());
         }
 
@@ -220,16 +193,14 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task FakeClock_WaitingReadFailsWhenTheTimeoutPasses(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task FakeClock_WaitingReadFailsWhenTheTimeoutPasses(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(TimeSpan.FromMinutes(5), time));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(TimeSpan.FromMinutes(5), time), record: false);
+        var call = sut.Call;
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
 
         var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
@@ -243,67 +214,62 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task PerCallOverride_InfiniteOnAClientWithATimeout_NeverTimesOut(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task PerCallOverride_InfiniteOnAClientWithATimeout_NeverTimesOut(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
         var key = LoopbackServer.NewKey();
-        using var request = server.Request(http2, StallPath(key));
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(key), shape, http2, IdleOptions(s_short, time), record: false);
+        var call = sut.Call;
         call.BodyIdleTimeout = Timeout.InfiniteTimeSpan;
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
         var rest = stream.ReadExactlyAsync(buffer.AsMemory(Sent)).AsTask();
         time.Advance(s_short * 10);
-        server.Signal(key);
+        sut.Server.Signal(key);
         await rest.WithTimeout();
 
         Assert.Null((await call.Completion.WithTimeout()).Error);
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task PerCallOverride_TimeoutOnAClientWithout_FailsTheStalledRead(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task PerCallOverride_TimeoutOnAClientWithout_FailsTheStalledRead(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2, new EventingOptions());
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, new EventingOptions(), record: false);
+        var call = sut.Call;
         call.BodyIdleTimeout = s_short;
 
-        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         var thrown = await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
 
         Assert.Equal(s_short, thrown.IdleTimeout);
     }
 
-    [Fact]
-    public async Task PerCallOverride_SetInOnCall_Applies()
+    [Theory]
+    [PipelineShapes]
+    public async Task PerCallOverride_SetInOnCall_Applies(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(false, new EventingOptions().OnCall(c => c.BodyIdleTimeout = s_short));
-        using var response = await client.GetAsync(server.Url(StallPath()), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var sut = await CallUnderTest.LoopbackAsync(
+            StallPath(), shape, options: new EventingOptions().OnCall(c => c.BodyIdleTimeout = s_short), record: false);
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task StallThenAbort_AbortWins_NoHttpError(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task StallThenAbort_AbortWins_NoHttpError(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short, time), record: false);
+        var call = sut.Call;
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
         var read = stream.ReadAsync(buffer.AsMemory(Sent)).AsTask();
         call.Abort();
@@ -321,17 +287,15 @@ public class BodyIdleTimeoutTests
     }
 
     [Theory]
-    [MemberData(nameof(Versions))]
-    public async Task StallAndCallerCancellation_CallerTokenWins_NoHttpError(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task StallAndCallerCancellation_CallerTokenWins_NoHttpError(bool http2, PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var time = new FakeTimeProvider();
-        using var client = LoopbackVersions.EventingClient(http2, IdleOptions(s_short, time));
-        using var request = server.Request(http2, StallPath());
-        var call = HttpCall.For(request);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, http2, IdleOptions(s_short, time), record: false);
+        var call = sut.Call;
         var recorder = new EventRecorder(call, data: false, progress: false);
 
-        await using var body = await ReadUntilStallAsync(client, request);
+        await using var body = await ReadUntilStallAsync(sut);
         var (stream, buffer) = (body.Stream, body.Buffer);
         using var cancellation = new CancellationTokenSource();
         var read = stream.ReadAsync(buffer.AsMemory(Sent), cancellation.Token).AsTask();
@@ -363,23 +327,23 @@ public class BodyIdleTimeoutTests
         Assert.Throws<ArgumentNullException>(() => new EventingOptions().TimeProvider = null!);
     }
 
-    [Fact]
-    public async Task Options_ChangedAfterTheHandlerWasBuilt_DoNotReachIt()
+    [Theory]
+    [PipelineShapes]
+    public async Task Options_ChangedAfterTheHandlerWasBuilt_DoNotReachIt(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
         var options = IdleOptions(s_short);
-        using var client = LoopbackVersions.EventingClient(false, options);
+        using var sut = await CallUnderTest.LoopbackAsync(StallPath(), shape, options: options, record: false);
         options.ResponseBody.IdleTimeout = Timeout.InfiniteTimeSpan;
 
-        using var response = await client.GetAsync(server.Url(StallPath()), HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        using var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         await using var stream = await response.Content.ReadAsStreamAsync();
         await Assert.ThrowsAsync<HttpBodyIdleTimeoutException>(() => stream.CopyToAsync(Stream.Null).WithTimeout());
     }
 
-    /// <summary>Sends <paramref name="request"/>, opens its body and reads the <see cref="Sent"/> bytes the server sends before it stalls.</summary>
-    private static async Task<OpenBody> ReadUntilStallAsync(HttpClient client, HttpRequestMessage request)
+    /// <summary>Sends the request of <paramref name="sut"/>, opens its body and reads the <see cref="Sent"/> bytes the server sends before it stalls.</summary>
+    private static async Task<OpenBody> ReadUntilStallAsync(CallUnderTest sut)
     {
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        var response = await sut.SendAsync(HttpCompletionOption.ResponseHeadersRead).WithTimeout();
         var stream = await response.Content.ReadAsStreamAsync();
         var buffer = new byte[Length];
         await stream.ReadExactlyAsync(buffer.AsMemory(0, Sent)).AsTask().WithTimeout();

@@ -6,18 +6,17 @@ namespace Handlers.Eventing.Tests.Calls;
 // What is specific to HTTP/2 (h2c here) in docs/events.md; the rest of the regression tests run over both versions.
 public class Http2Tests
 {
-    [Fact]
-    public async Task Send_SyncOverHttp2_ThrowsWhatAPlainClientThrowsAndTheCallEndsOnce()
+    [Theory]
+    [PipelineShapes]
+    public async Task Send_SyncOverHttp2_ThrowsWhatAPlainClientThrowsAndTheCallEndsOnce(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/10", shape, http2: true);
         using var plain = LoopbackVersions.Client(http2: true, new SocketsHttpHandler());
-        using var client = LoopbackVersions.EventingClient(http2: true);
-        using var plainRequest = server.Request(true, "bytes/10");
-        using var request = server.Request(true, "bytes/10");
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var plainRequest = sut.Server.Request(true, "bytes/10");
+        var recorder = sut.Recorder;
 
         var expected = await Task.Run(() => Record.Exception(() => plain.Send(plainRequest))).WithTimeout();
-        var actual = await Task.Run(() => Record.Exception(() => client.Send(request))).WithTimeout();
+        var actual = await Task.Run(() => Record.Exception(() => sut.Client.Send(sut.Request))).WithTimeout();
         await recorder.Call.Completion.WithTimeout();
 
         Assert.IsType<NotSupportedException>(expected);
@@ -27,15 +26,14 @@ public class Http2Tests
         Assert.Equal(1, recorder.Count("complete"));
     }
 
-    [Fact]
-    public async Task GetAsync_Http2ChunkedBody_TotalNullAndLoadedCountsTheBody()
+    [Theory]
+    [PipelineShapes]
+    public async Task GetAsync_Http2ChunkedBody_TotalNullAndLoadedCountsTheBody(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.EventingClient(http2: true);
-        using var request = server.Request(true, "bytes/30000?chunked=true");
-        var recorder = new EventRecorder(HttpCall.For(request));
+        using var sut = await CallUnderTest.LoopbackAsync("bytes/30000?chunked=true", shape, http2: true);
+        var recorder = sut.Recorder;
 
-        using var response = await client.SendAsync(request).WithTimeout();
+        using var response = await sut.SendAsync().WithTimeout();
 
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("httpHeaders:200,httpDownloadProgress*,httpData*,httpDone,success,complete:True", recorder.Compact());

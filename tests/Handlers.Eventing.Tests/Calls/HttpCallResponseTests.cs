@@ -1,12 +1,11 @@
 using System.Net;
 using Handlers.Eventing.Tests.Infrastructure;
-using RichardSzalay.MockHttp;
 
 namespace Handlers.Eventing.Tests.Calls;
 
 public class HttpCallResponseTests
 {
-    private const string Url = "http://example.test/resource";
+    private const string Url = CallUnderTest.InMemoryUrl;
 
     [Fact]
     public void Response_BeforeSend_Empty()
@@ -25,16 +24,14 @@ public class HttpCallResponseTests
         Assert.Equal("no response, running", response.ToString());
     }
 
-    [Fact]
-    public async Task Response_AfterSuccess_FilledIn()
+    [Theory]
+    [PipelineShapes]
+    public async Task Response_AfterSuccess_FilledIn(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(HttpStatusCode.OK, "text/plain", "hello");
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding("hello"u8.ToArray()), shape, record: false);
+        var call = sut.Call;
 
-        using var message = await client.SendAsync(request).WithTimeout();
+        using var message = await sut.SendAsync().WithTimeout();
 
         var response = call.Response;
         Assert.Same(call, response.Call);
@@ -51,37 +48,33 @@ public class HttpCallResponseTests
         Assert.Equal("200, success", response.ToString());
     }
 
-    [Fact]
-    public async Task Response_DuringSuccessListener_AlreadyFinal()
+    [Theory]
+    [PipelineShapes]
+    public async Task Response_DuringSuccessListener_AlreadyFinal(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(HttpStatusCode.OK, "text/plain", "hello");
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding("hello"u8.ToArray()), shape, record: false);
         bool? successInside = null;
         TimeSpan? durationInside = null;
-        HttpCall.For(request).On(HttpEvents.Success, r =>
+        sut.Call.On(HttpEvents.Success, r =>
         {
             successInside = r.IsSuccess;
             durationInside = r.Duration;
         });
 
-        using var message = await client.SendAsync(request).WithTimeout();
+        using var message = await sut.SendAsync().WithTimeout();
 
         Assert.True(successInside);
         Assert.NotNull(durationInside);
     }
 
-    [Fact]
-    public async Task Response_AfterErrorStatus_ErrorDescribesStatus()
+    [Theory]
+    [PipelineShapes]
+    public async Task Response_AfterErrorStatus_ErrorDescribesStatus(PipelineShape shape)
     {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(HttpStatusCode.Forbidden, "text/plain", "no");
-        using var client = new HttpClient(new EventingHandler(mock));
-        using var request = new HttpRequestMessage(HttpMethod.Get, Url);
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(MockTransport.Responding("no"u8.ToArray(), HttpStatusCode.Forbidden), shape, record: false);
+        var call = sut.Call;
 
-        using var message = await client.SendAsync(request).WithTimeout();
+        using var message = await sut.SendAsync().WithTimeout();
 
         var error = Assert.IsType<HttpRequestException>(call.Response.Error);
         Assert.Equal(HttpStatusCode.Forbidden, error.StatusCode);
@@ -90,14 +83,14 @@ public class HttpCallResponseTests
         Assert.Contains("403, error", call.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Response_AfterTransportFailure_NoStatusAndNoHeadersTime()
+    [Theory]
+    [PipelineShapes]
+    public async Task Response_AfterTransportFailure_NoStatusAndNoHeadersTime(PipelineShape shape)
     {
-        using var client = new HttpClient(new EventingHandler(new SocketsHttpHandler()));
-        using var request = new HttpRequestMessage(HttpMethod.Get, LoopbackServer.RefusedAddress());
-        var call = HttpCall.For(request);
+        using var sut = CallUnderTest.InMemory(new SocketsHttpHandler(), shape, LoopbackServer.RefusedAddress().ToString(), record: false);
+        var call = sut.Call;
 
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.SendAsync(request)).WithTimeout();
+        await Assert.ThrowsAsync<HttpRequestException>(() => sut.SendAsync()).WithTimeout();
 
         Assert.Null(call.Response.StatusCode);
         Assert.Null(call.Response.HttpResponse);

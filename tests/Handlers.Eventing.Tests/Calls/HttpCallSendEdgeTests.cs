@@ -11,6 +11,11 @@ public class HttpCallSendEdgeTests
 {
     private const string Url = "http://example.test/send";
 
+    /// <summary>Arranges an AWS-style call whose transport answers 200 with <paramref name="body"/>, with a recorder.</summary>
+    private static CallUnderTest StreamingCall(ScriptedStream body, PipelineShape shape) =>
+        CallUnderTest.InMemory(
+            new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) }), shape, Url, createCall: true);
+
     [Fact]
     public async Task SendAsync_ClientWithoutEventingHandler_ThrowsInvalidOperationSayingHowToAddIt()
     {
@@ -37,13 +42,13 @@ public class HttpCallSendEdgeTests
         Assert.Contains("client.CreateCall(...)", thrown.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task SendAsync_BufferResponseBody_TheCallHasEndedWhenItReturnsAndTheBodyIsKept()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_BufferResponseBody_TheCallHasEndedWhenItReturnsAndTheBodyIsKept(PipelineShape shape)
     {
         var body = new ScriptedStream(true, ScriptedStream.Chunk(60), ScriptedStream.Chunk(40));
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
-        var call = client.CreateCall(HttpMethod.Get, Url);
+        using var sut = StreamingCall(body, shape);
+        var call = sut.Call;
         call.BufferResponseBody = true;
 
         var result = await call.SendAsync().WithTimeout();
@@ -54,17 +59,16 @@ public class HttpCallSendEdgeTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task SendAsync_CallerCancelsMidBody_TaskCanceledCarryingTheCallersToken(bool buffer)
+    [PipelineShapes(false)]
+    [PipelineShapes(true)]
+    public async Task SendAsync_CallerCancelsMidBody_TaskCanceledCarryingTheCallersToken(bool buffer, PipelineShape shape)
     {
         var body = new ScriptedStream(true, ScriptedStream.Chunk(10), ScriptedStream.Pending());
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })));
+        using var sut = StreamingCall(body, shape);
         using var caller = new CancellationTokenSource();
-        var call = client.CreateCall(HttpMethod.Get, Url);
+        var call = sut.Call;
         call.BufferResponseBody = buffer;
-        var recorder = new EventRecorder(call);
+        var recorder = sut.Recorder;
 
         var sending = call.SendAsync(caller.Token);
         await body.PendingStarted.WithTimeout();
@@ -79,17 +83,15 @@ public class HttpCallSendEdgeTests
         Assert.True(body.Disposals > 0, "The response SendAsync did not return is released.");
     }
 
-    [Fact]
-    public async Task SendAsync_TimeoutMidBody_TaskCanceledWithATimeoutInnerAndTheTimeoutInTheMessage()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_TimeoutMidBody_TaskCanceledWithATimeoutInnerAndTheTimeoutInTheMessage(PipelineShape shape)
     {
         var body = new ScriptedStream(true, ScriptedStream.Chunk(10), ScriptedStream.Pending());
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(body) })))
-        {
-            Timeout = TimeSpan.FromMilliseconds(200),
-        };
-        var call = client.CreateCall(HttpMethod.Get, Url);
-        var recorder = new EventRecorder(call);
+        using var sut = StreamingCall(body, shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(200);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var thrown = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
 
@@ -99,8 +101,9 @@ public class HttpCallSendEdgeTests
         Assert.Equal(1, recorder.Count("complete"));
     }
 
-    [Fact]
-    public async Task SendAsync_TransportFailureMidBody_ThrowsWhatHttpClientBufferingThrows()
+    [Theory]
+    [PipelineShapes]
+    public async Task SendAsync_TransportFailureMidBody_ThrowsWhatHttpClientBufferingThrows(PipelineShape shape)
     {
         var failure = new IOException("The connection was reset.");
         HttpResponseMessage Respond(HttpRequestMessage _) => new(HttpStatusCode.OK)
@@ -109,8 +112,8 @@ public class HttpCallSendEdgeTests
         };
 
         using var plain = new HttpClient(new InlineHandler(Respond));
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(Respond)));
-        var call = client.CreateCall(HttpMethod.Get, Url);
+        using var sut = CallUnderTest.InMemory(new InlineHandler(Respond), shape, Url, createCall: true, record: false);
+        var call = sut.Call;
 
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => plain.GetAsync(Url)).WithTimeout();
         var thrown = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();

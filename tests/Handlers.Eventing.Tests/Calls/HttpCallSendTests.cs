@@ -7,30 +7,24 @@ namespace Handlers.Eventing.Tests.Calls;
 /// <summary>The AWS-style <see cref="HttpCall.SendAsync"/>: send, drive the body through httpData, return the response.</summary>
 public class HttpCallSendTests
 {
-    private static HttpClient NewClient(PipelineShape shape, TimeSpan? timeout = null)
-    {
-        var client = new HttpClient(EventingPipeline.Create(new SocketsHttpHandler(), shape));
-        if (timeout is { } value)
-        {
-            client.Timeout = value;
-        }
+    /// <summary>Arranges an AWS-style call to <paramref name="pathAndQuery"/> on the loopback server, with a recorder.</summary>
+    private static Task<CallUnderTest> LoopbackCallAsync(string pathAndQuery, PipelineShape shape, Action<HttpCall>? listen = null, bool record = true) =>
+        CallUnderTest.LoopbackAsync(pathAndQuery, shape, listen: listen, createCall: true, record: record);
 
-        return client;
-    }
+    /// <summary>Arranges an AWS-style call over <paramref name="transport"/> (a new <see cref="SocketsHttpHandler"/> unless given).</summary>
+    private static CallUnderTest InMemoryCall(PipelineShape shape, string url = CallUnderTest.InMemoryUrl, HttpMessageHandler? transport = null, bool record = true) =>
+        CallUnderTest.InMemory(transport ?? new SocketsHttpHandler(), shape, url, createCall: true, record: record);
 
-    private static HttpClient MockClient(PipelineShape shape, HttpStatusCode status, string body)
-    {
-        var mock = new MockHttpMessageHandler();
-        mock.When("*").Respond(status, "text/plain", body);
-        return new HttpClient(EventingPipeline.Create(mock, shape));
-    }
+    /// <summary>Arranges an AWS-style call over an in-memory transport that answers 200 with <paramref name="body"/>.</summary>
+    private static CallUnderTest OkCall(PipelineShape shape, string body, bool record = false) =>
+        InMemoryCall(shape, transport: MockTransport.Responding(System.Text.Encoding.UTF8.GetBytes(body)), record: record);
 
     [Theory]
     [PipelineShapes]
     public async Task SendAsync_Success_ResultIsResponseCompletionAndEventArguments(PipelineShape shape)
     {
-        using var client = MockClient(shape, HttpStatusCode.OK, "hello");
-        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        using var sut = OkCall(shape, "hello");
+        var call = sut.Call;
         HttpCallResponse? done = null, success = null, complete = null;
 
         var result = await call
@@ -53,12 +47,10 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_ErrorStatus_ReturnsNormallyWithErrorSet(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("status/500?body=oops").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("status/500?body=oops", shape);
+        var recorder = sut.Recorder;
 
-        var result = await call.SendAsync().WithTimeout();
+        var result = await sut.Call.SendAsync().WithTimeout();
 
         Assert.Equal(HttpStatusCode.InternalServerError, result.StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, Assert.IsType<HttpRequestException>(result.Error).StatusCode);
@@ -70,8 +62,8 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_Twice_ThrowsInvalidOperationWithHelp(PipelineShape shape)
     {
-        using var client = MockClient(shape, HttpStatusCode.OK, "x");
-        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        using var sut = OkCall(shape, "x");
+        var call = sut.Call;
         await call.SendAsync().WithTimeout();
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
@@ -84,9 +76,8 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_WhileFirstRunning_ThrowsInvalidOperation(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
+        using var sut = await LoopbackCallAsync("hang", shape, record: false);
+        var call = sut.Call;
         var first = call.SendAsync();
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync()).WithTimeout();
@@ -113,12 +104,9 @@ public class HttpCallSendTests
     public async Task SendAsync_LargeBody_DrivenThroughHttpDataToTheEnd(PipelineShape shape)
     {
         const int length = 4 * 1024 * 1024;
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url($"bytes/{length}?chunk=65536").ToString());
         long index = 0;
         var mismatches = 0;
-        call.On(HttpEvents.HttpData, e =>
+        using var sut = await LoopbackCallAsync($"bytes/{length}?chunk=65536", shape, record: false, listen: call => call.On(HttpEvents.HttpData, e =>
         {
             foreach (var b in e.Chunk.Span)
             {
@@ -127,10 +115,10 @@ public class HttpCallSendTests
                     mismatches++;
                 }
             }
-        });
-        var recorder = new EventRecorder(call, data: false);
+        }));
+        var recorder = new EventRecorder(sut.Call, data: false);
 
-        var result = await call.SendAsync().WithTimeout();
+        var result = await sut.Call.SendAsync().WithTimeout();
 
         Assert.Equal(length, index);
         Assert.Equal(0, mismatches);
@@ -143,13 +131,11 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_BufferResponseBody_ContentStaysReadable(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/70000?chunked=true").ToString());
-        call.BufferResponseBody = true;
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("bytes/70000?chunked=true", shape);
+        sut.Call.BufferResponseBody = true;
+        var recorder = sut.Recorder;
 
-        var result = await call.SendAsync().WithTimeout();
+        var result = await sut.Call.SendAsync().WithTimeout();
 
         Assert.Equal(LoopbackServer.Pattern(70000), await result.HttpResponse!.Content.ReadAsByteArrayAsync());
         Assert.Equal(LoopbackServer.Pattern(70000), await result.HttpResponse.Content.ReadAsByteArrayAsync());
@@ -161,10 +147,10 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_TimeoutWhileBodyHangs_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape, TimeSpan.FromMilliseconds(1000));
-        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("hang-body/100000?send=1000", shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(1000);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var ex = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
 
@@ -179,10 +165,10 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_TimeoutBeforeHeaders_TaskCanceledWithTimeoutInner(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape, TimeSpan.FromMilliseconds(500));
-        var call = client.CreateCall(HttpMethod.Get, server.Url("hang").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("hang", shape);
+        sut.Client.Timeout = TimeSpan.FromMilliseconds(500);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var ex = await Assert.ThrowsAsync<TaskCanceledException>(() => call.SendAsync()).WithTimeout();
 
@@ -194,10 +180,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_AbortMidBody_ThrowsTheAbortException(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("hang-body/100000?send=1000", shape);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
         var firstData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         call.Once(HttpEvents.HttpData, _ => firstData.TrySetResult());
 
@@ -215,10 +200,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_AbortFromDataListener_ThrowsTheAbortException(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/1000000?chunk=4096").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("bytes/1000000?chunk=4096", shape);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
         call.Once(HttpEvents.HttpData, e => e.Call.Abort());
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync()).WithTimeout();
@@ -232,9 +216,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_AbortBeforeSend_ThrowsAbortWithoutSending(PipelineShape shape)
     {
-        using var client = MockClient(shape, HttpStatusCode.OK, "x");
-        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
-        var recorder = new EventRecorder(call);
+        using var sut = OkCall(shape, "x", record: true);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
         call.Abort();
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync()).WithTimeout();
@@ -247,11 +231,10 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_CallerCancelsMidBody_ThrowsOperationCanceled(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
+        using var sut = await LoopbackCallAsync("hang-body/100000?send=1000", shape);
         using var cts = new CancellationTokenSource();
-        var call = client.CreateCall(HttpMethod.Get, server.Url("hang-body/100000?send=1000").ToString());
-        var recorder = new EventRecorder(call);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
         call.Once(HttpEvents.HttpData, _ => cts.Cancel());
 
         var ex = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.SendAsync(cts.Token)).WithTimeout();
@@ -268,9 +251,9 @@ public class HttpCallSendTests
         var url = LoopbackServer.RefusedAddress();
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, url.ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = InMemoryCall(shape, url.ToString());
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
 
@@ -284,10 +267,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_HttpDataListenerThrowsIOException_ThrowsListenersOwnObjectUnwrapped(PipelineShape shape)
     {
-        var server = await LoopbackServer.Shared;
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, server.Url("bytes/100000").ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = await LoopbackCallAsync("bytes/100000", shape);
+        var call = sut.Call;
+        var recorder = sut.Recorder;
         var boom = new IOException("listener failed while writing the chunk to disk");
         call.Once(HttpEvents.HttpData, _ => throw boom);
 
@@ -308,9 +290,9 @@ public class HttpCallSendTests
         var url = new Uri(server.TruncatingAddress, "100000?send=30000");
         using var bare = new HttpClient(new SocketsHttpHandler());
         var expected = await Assert.ThrowsAnyAsync<Exception>(() => bare.GetAsync(url)).WithTimeout();
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, url.ToString());
-        var recorder = new EventRecorder(call);
+        using var sut = InMemoryCall(shape, url.ToString());
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var actual = await Assert.ThrowsAnyAsync<Exception>(() => call.SendAsync()).WithTimeout();
 
@@ -328,9 +310,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_RelativeUriWithoutBaseAddress_EndsTheCallWithHttpClientsException(PipelineShape shape)
     {
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, "relative/path");
-        var recorder = new EventRecorder(call);
+        using var sut = InMemoryCall(shape, "relative/path");
+        var call = sut.Call;
+        var recorder = sut.Recorder;
 
         var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => call.SendAsync().WithTimeout());
 
@@ -344,9 +326,9 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_DisposedClient_EndsTheCallWithObjectDisposedException(PipelineShape shape)
     {
-        var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, "http://127.0.0.1:1/");
-        client.Dispose();
+        using var sut = InMemoryCall(shape, "http://127.0.0.1:1/", record: false);
+        var call = sut.Call;
+        sut.Client.Dispose();
         HttpCallResponse? error = null;
         call.On(HttpEvents.Error, r => error = r);
 
@@ -373,8 +355,8 @@ public class HttpCallSendTests
     [PipelineShapes]
     public async Task SendAsync_FailsBeforeTheHandler_ErrorListenerExceptionIsThrownAfterComplete(PipelineShape shape)
     {
-        using var client = NewClient(shape);
-        var call = client.CreateCall(HttpMethod.Get, "relative/path");
+        using var sut = InMemoryCall(shape, "relative/path", record: false);
+        var call = sut.Call;
         var listenerFault = new InvalidTimeZoneException("from the error listener");
         var completed = false;
         call.On(HttpEvents.Error, _ => throw listenerFault).On(HttpEvents.Complete, _ => completed = true);
@@ -401,8 +383,8 @@ public class HttpCallSendTests
         var expected = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => plainSend).WithTimeout();
 
         var transport = new WaitForCancellationHandler();
-        using var client = new HttpClient(EventingPipeline.Create(transport, shape));
-        var call = client.CreateCall(HttpMethod.Get, "http://example.test/");
+        using var sut = InMemoryCall(shape, transport: transport, record: false);
+        var call = sut.Call;
         using var cancellation = new CancellationTokenSource();
         var send = call.SendAsync(cancellation.Token);
         await transport.Entered.WithTimeout();

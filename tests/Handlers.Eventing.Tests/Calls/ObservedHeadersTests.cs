@@ -9,16 +9,19 @@ namespace Handlers.Eventing.Tests.Calls;
 // content mirrors the inner content's headers exactly, that removal included.
 public class ObservedHeadersTests
 {
-    public static TheoryData<string, bool, bool> Cases()
+    public static TheoryData<string, bool, bool, PipelineShape> Cases()
     {
-        var data = new TheoryData<string, bool, bool>();
+        var data = new TheoryData<string, bool, bool, PipelineShape>();
         foreach (var path in new[] { "correctness/gzip/50000?length=true", "correctness/gzip/50000", "bytes/50000", "bytes/50000?chunked=true" })
         {
             foreach (var http2 in new[] { false, true })
             {
                 foreach (var buffered in new[] { true, false })
                 {
-                    data.Add(path, http2, buffered);
+                    foreach (var shape in Enum.GetValues<PipelineShape>())
+                    {
+                        data.Add(path, http2, buffered, shape);
+                    }
                 }
             }
         }
@@ -28,11 +31,11 @@ public class ObservedHeadersTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task ContentHeaders_AutomaticDecompression_SameAsPlainClient(string path, bool http2, bool buffered)
+    public async Task ContentHeaders_AutomaticDecompression_SameAsPlainClient(string path, bool http2, bool buffered, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
         using var plain = LoopbackVersions.Client(http2, Decompressing());
-        using var client = LoopbackVersions.Client(http2, new EventingHandler(Decompressing()));
+        using var client = LoopbackVersions.Client(http2, EventingPipeline.Create(Decompressing(), shape));
         var option = buffered ? HttpCompletionOption.ResponseContentRead : HttpCompletionOption.ResponseHeadersRead;
 
         using var expected = await plain.SendAsync(server.Request(http2, path), option).WithTimeout();
@@ -51,12 +54,11 @@ public class ObservedHeadersTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task GetAsync_GzipWithLengthUnderDecompression_ContentLengthStaysNull(bool http2)
+    [HttpVersionsAndPipelineShapes]
+    public async Task GetAsync_GzipWithLengthUnderDecompression_ContentLengthStaysNull(bool http2, PipelineShape shape)
     {
         var server = await LoopbackServer.Shared;
-        using var client = LoopbackVersions.Client(http2, new EventingHandler(Decompressing()));
+        using var client = LoopbackVersions.Client(http2, EventingPipeline.Create(Decompressing(), shape));
         using var request = server.Request(http2, "correctness/gzip/50000?length=true");
         var recorder = new EventRecorder(HttpCall.For(request));
 
