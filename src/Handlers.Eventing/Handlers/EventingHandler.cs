@@ -89,7 +89,6 @@ public sealed class EventingHandler : DelegatingHandler
     private async Task<HttpResponseMessage> SendCoreAsync(
         HttpRequestMessage request, bool async, CancellationToken cancellationToken, HttpCall? resumeOf = null)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var call = resumeOf ?? HttpCall.For(request);
         var activity = Activity.Current;
         if (resumeOf is null)
@@ -101,6 +100,7 @@ public sealed class EventingHandler : DelegatingHandler
                 return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
             }
 
+            // Stryker disable once Equality : HttpCall.EnableResume checks the same option and keeps nothing for 0 resumes: the mutant only allocates the closure
             if (_options.ResponseBody.MaxResumeAttempts > 0)
             {
                 EnableResume(call);

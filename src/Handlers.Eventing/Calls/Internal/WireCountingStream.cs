@@ -72,12 +72,6 @@ internal sealed class WireCountingStream(Stream transport) : ReadOnlyStream
         return read;
     }
 
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (TakePeeked(buffer.IsEmpty) is { } first)

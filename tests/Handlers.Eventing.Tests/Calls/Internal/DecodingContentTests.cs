@@ -69,6 +69,9 @@ public class DecodingContentTests
     [Theory]
     [InlineData(DecompressionMethods.None, "gzip")]
     [InlineData(DecompressionMethods.GZip, "br")]
+    [InlineData(DecompressionMethods.Deflate, "gzip")]
+    [InlineData(DecompressionMethods.Brotli, "deflate")]
+    [InlineData(DecompressionMethods.GZip | DecompressionMethods.Deflate, "br")]
     [InlineData(DecompressionMethods.All, "identity")]
     [InlineData(DecompressionMethods.All, "zstd")]
     [InlineData(DecompressionMethods.All, null)]
@@ -122,6 +125,104 @@ public class DecodingContentTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => decoding.CopyToAsync(Stream.Null));
     }
 
+    [Theory]
+    [InlineData("gzip", 0)]
+    [InlineData("gzip", 1)]
+    [InlineData("gzip", 2)]
+    [InlineData("deflate", 0)]
+    [InlineData("deflate", 1)]
+    [InlineData("deflate", 2)]
+    [InlineData("br", 1)]
+    [InlineData("br", 2)]
+    public async Task Dispose_MidBody_ReleasesTheTransportsStreamUnderTheDecoder(string coding, int progress)
+    {
+        // The caller abandons a decoded body (progress: 0 = never opened, 1 = opened, 2 = partly read): the decoder, its wire
+        // counter and the transport's stream under them are released, also when no decoder was made yet, or a zlib-or-raw-deflate
+        // decoder was not chosen yet.
+        var encoded = Encode(coding, LoopbackServer.WireBody(200_000));
+        var transport = new DisposalCountingStream(encoded);
+        using var client = new HttpClient(new EventingHandler(
+            new InlineHandler(_ =>
+            {
+                var content = new StreamContent(transport);
+                content.Headers.ContentEncoding.Add(coding);
+                return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+            }),
+            Options()));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/");
+        var call = HttpCall.For(request);
+        var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WithTimeout();
+        if (progress > 0)
+        {
+            var stream = await response.Content.ReadAsStreamAsync();
+            if (progress > 1)
+            {
+                await stream.ReadExactlyAsync(new byte[1_000]).AsTask().WithTimeout();
+            }
+        }
+
+        response.Dispose();
+
+        Assert.True(transport.Disposals > 0, "The transport's stream under the decoder is released when the body is disposed.");
+        Assert.IsType<HttpCallAbandonedException>((await call.Completion.WithTimeout()).Error);
+    }
+
+    [Theory]
+    [InlineData("gzip", false)]
+    [InlineData("gzip", true)]
+    [InlineData("deflate", false)]
+    [InlineData("deflate", true)]
+    [InlineData("raw deflate", false)]
+    [InlineData("raw deflate", true)]
+    [InlineData("br", false)]
+    [InlineData("br", true)]
+    public void Synchronous_ReadOrCopy_DecodesAndCountsEveryWireByte(string coding, bool copy)
+    {
+        // The library itself reads a decoder asynchronously (a synchronous caller waits on that read, so that Abort ends it);
+        // the decoding content still keeps HttpContent's synchronous contract for anything else that reads it.
+        var body = LoopbackServer.WireBody(50_000);
+        var encoded = coding == "raw deflate" ? RawDeflate(body) : Encode(coding, body);
+        using var content = new StreamContent(new MemoryStream(encoded, writable: false));
+        content.Headers.ContentEncoding.Add(coding == "raw deflate" ? "deflate" : coding);
+        using var decoding = DecodingContent.TryCreate(content, DecompressionMethods.All)!;
+        using var output = new MemoryStream();
+
+        if (copy)
+        {
+            decoding.CopyTo(output, context: null, CancellationToken.None);
+        }
+        else
+        {
+            using var stream = decoding.ReadAsStream();
+            var buffer = new byte[4096];
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                output.Write(buffer, 0, read);
+            }
+        }
+
+        Assert.Equal(body, output.ToArray());
+        Assert.Equal(encoded.Length, decoding.WireLoaded);
+        Assert.Null(decoding.Headers.ContentLength);
+        if (copy)
+        {
+            // A copy consumed the body: reading it again fails as the runtime's decoded content does (a read stream is cached).
+            Assert.Throws<InvalidOperationException>(() => decoding.ReadAsStream());
+        }
+    }
+
+    private static byte[] RawDeflate(byte[] body)
+    {
+        using var encoded = new MemoryStream();
+        using (var deflate = new DeflateStream(encoded, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            deflate.Write(body);
+        }
+
+        return encoded.ToArray();
+    }
+
     internal static byte[] Encode(string coding, byte[] body)
     {
         using var encoded = new MemoryStream();
@@ -164,6 +265,20 @@ public class DecodingContentTests
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
+    }
+
+    /// <summary>A transport's stream over fixed bytes that counts its disposals.</summary>
+    private sealed class DisposalCountingStream(byte[] data) : MemoryStream(data, writable: false)
+    {
+        private int _disposals;
+
+        public int Disposals => Volatile.Read(ref _disposals);
+
+        protected override void Dispose(bool disposing)
+        {
+            Interlocked.Increment(ref _disposals);
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Gives <c>data[..split]</c> first (as far as each read's buffer goes), then the rest, never across the split.</summary>

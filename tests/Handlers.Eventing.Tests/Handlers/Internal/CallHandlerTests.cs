@@ -12,12 +12,13 @@ namespace Handlers.Eventing.Tests.Handlers.Internal;
 [Collection(TelemetryCollection.Name)]
 public class CallHandlerTests
 {
-    [Fact]
-    public void Send_SyncWithTheCallsActivityListened_TheCallersActivityIsCurrentAgainWhenSendReturns()
+    [Theory]
+    [PipelineShapes]
+    public void Send_SyncWithTheCallsActivityListened_TheCallersActivityIsCurrentAgainWhenSendReturns(PipelineShape shape)
     {
         using var capture = new TelemetryCapture();
-        using var client = new HttpClient(new EventingHandler(new InlineHandler(_ =>
-            new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) })));
+        using var client = new HttpClient(EventingPipeline.Create(
+            new InlineHandler(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[10]) }), shape));
         using var ambient = new Activity("caller").Start();
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://example.test/activity");
 
