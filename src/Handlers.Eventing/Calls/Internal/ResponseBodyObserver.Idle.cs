@@ -64,6 +64,7 @@ internal sealed partial class ResponseBodyObserver
 
         if (state == IdleWaiting)
         {
+            // Stryker disable once Statement,Block : a timer left armed fires into a clock with no read waiting, whose state makes it do nothing
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
