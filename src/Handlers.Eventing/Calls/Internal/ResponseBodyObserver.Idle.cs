@@ -64,9 +64,9 @@ internal sealed partial class ResponseBodyObserver
 
         if (state == IdleWaiting)
         {
-            // Not equivalent, but only a race tells: a timer left armed fires into a clock with no read waiting (nothing happens) or
-            // is re-armed by the next read; only a fire between the next read's state write and its re-arm would stall it early.
-            // Stryker disable once Statement,Block : see above (no deterministic test reaches that window; a fake clock re-arms atomically)
+            // Not equivalent, but only a race tells (a surviving mutant): a timer left armed fires into a clock with no read waiting
+            // (nothing happens) or is re-armed by the next read; only a fire between the next read's state write and its re-arm would
+            // stall it early, a window no deterministic test reaches (a fake clock re-arms atomically).
             timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
 
