@@ -32,7 +32,7 @@ internal sealed partial class ResponseBodyObserver
     public void StartIdleClock()
     {
         var timeout = _call.EffectiveBodyIdleTimeout;
-        // Stryker disable once Logical : a clock started on a closed body is released at once (CreateIdleTimer checks the state after publishing its timer), and no read of a closed body waits
+        // Stryker disable once Logical : the mutant arms a clock with an infinite timeout (it never fires: a timer more) or on a closed body (CreateIdleTimer releases it at once)
         if (timeout == Timeout.InfiniteTimeSpan || Volatile.Read(ref _state) != Open)
         {
             return;
