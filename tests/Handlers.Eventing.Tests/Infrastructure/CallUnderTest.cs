@@ -91,18 +91,12 @@ public sealed class CallUnderTest : IDisposable
     /// <param name="transport">The innermost handler, which answers the request.</param>
     /// <param name="shape">The shape of the eventing part of the pipeline.</param>
     /// <param name="url">The request's URL.</param>
-    /// <param name="options">The eventing options, or <see langword="null"/> for the defaults.</param>
-    /// <param name="method">The method, or <see langword="null"/> for GET.</param>
-    /// <param name="content">The request content, or <see langword="null"/> for none.</param>
-    /// <param name="listen">Attaches listeners to the call before the recorder's, when their order matters.</param>
-    /// <param name="createCall">
-    /// Whether the call is made by <see cref="HttpClientEventingExtensions.CreateCall(HttpClient, HttpRequestMessage)"/> on
-    /// <see cref="Client"/> (AWS style: send it with <see cref="HttpCall.SendAsync"/>) rather than by <see cref="HttpCall.For"/>.
-    /// </param>
-    /// <param name="record">
-    /// Whether an <see cref="EventRecorder"/> listens to the call; <see langword="false"/> for a test about a call with no
-    /// listener of some event, or one that counts the listeners.
-    /// </param>
+    /// <param name="options"><inheritdoc cref="LoopbackAsync" path="/param[@name='options']"/></param>
+    /// <param name="method"><inheritdoc cref="LoopbackAsync" path="/param[@name='method']"/></param>
+    /// <param name="content"><inheritdoc cref="LoopbackAsync" path="/param[@name='content']"/></param>
+    /// <param name="listen"><inheritdoc cref="LoopbackAsync" path="/param[@name='listen']"/></param>
+    /// <param name="createCall"><inheritdoc cref="LoopbackAsync" path="/param[@name='createCall']"/></param>
+    /// <param name="record"><inheritdoc cref="LoopbackAsync" path="/param[@name='record']"/></param>
     public static CallUnderTest InMemory(
         HttpMessageHandler transport,
         PipelineShape shape = PipelineShape.OneLayer,
